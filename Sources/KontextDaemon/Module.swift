@@ -1,0 +1,1 @@
+// The KontextDaemon module; its code lands with the backbone issue.

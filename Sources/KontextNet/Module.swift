@@ -1,0 +1,1 @@
+// The KontextNet module; its code lands with the backbone issue.

@@ -1,0 +1,1 @@
+// The KontextStore module; its code lands with the backbone issue.

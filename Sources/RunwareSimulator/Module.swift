@@ -1,0 +1,1 @@
+// The RunwareSimulator module; its code lands with the backbone issue.
