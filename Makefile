@@ -1,0 +1,38 @@
+# kontextd — `make demo` runs the main job end to end on the embedded Runware simulator;
+# `make test` runs every test. Both install the Debian packages they need first.
+SWIFT ?= swift
+CONFIGURATION ?= debug
+
+.PHONY: all deps build release test demo bench verify-unit clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIGURATION)
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: deps
+	$(SWIFT) build -c $(CONFIGURATION) --product kontextd
+	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/kontextd demo
+
+test: deps verify-unit
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# systemd-analyze checks that ExecStart's binary exists: verify a copy pointing at an existing one.
+verify-unit: deps
+	@d=$$(mktemp -d) && sed 's#/usr/local/bin/kontextd#/bin/true#' systemd/kontextd.service > $$d/kontextd.service \
+	  && systemd-analyze verify --man=no $$d/kontextd.service && echo "systemd/kontextd.service: systemd-analyze verify OK"; \
+	  rc=$$?; rm -rf $$d; exit $$rc
+
+bench: deps
+	$(SWIFT) build -c release --product kontextd-bench
+	$$($(SWIFT) build -c release --show-bin-path)/kontextd-bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,195 @@
+import Foundation
+import KontextCore
+import KontextNet
+import KontextStore
+import Logging
+
+/// The admin listener's routes: task intake, status, listing, images, health and metrics.
+///
+/// Errors are JSON `{"error":{"code","message"}}` with a stable `code`; validation errors add
+/// `issues`, one per violated rule, each naming the field, the rule and the value.
+struct AdminAPI: Sendable {
+    let store: TaskStore
+    let files: ImageFileStore
+    let submitSignal: WorkSignal
+    let health: DaemonHealth
+    let metrics: DaemonMetrics
+    let logger: Logger
+
+    /// The router serving every admin route.
+    func router() -> Router {
+        var router = Router()
+        router.add("POST", "/v1/tasks") { request, _ in await self.createTask(request) }
+        router.add("GET", "/v1/tasks") { request, _ in await self.listTasks(request) }
+        router.add("GET", "/v1/tasks/:uuid") { _, parameters in await self.showTask(parameters["uuid"] ?? "") }
+        router.add("GET", "/v1/images/:uuid") { request, parameters in await self.image(parameters["uuid"] ?? "", request) }
+        router.add("GET", "/healthz") { _, _ in await self.healthz() }
+        router.add("GET", "/metrics") { _, _ in
+            HTTPResponse(
+                status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4")],
+                body: self.metrics.render())
+        }
+        return router
+    }
+
+    private func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
+        HTTPResponse.json(status: status, body: JSONCoding.encode(value))
+    }
+
+    func createTask(_ request: HTTPRequest) async -> HTTPResponse {
+        let body: JSONValue
+        do {
+            body = try JSONCoding.parse(request.body)
+        } catch {
+            return HTTPResponse.error(status: 400, code: "invalid_json", message: "request body: \(error)")
+        }
+        let task: ImageInferenceTask
+        switch TaskValidator.validate(body, origin: .client) {
+        case .success(let valid):
+            task = valid
+        case .failure(let error):
+            let issues: [JSONValue] = error.issues.map {
+                .object(["field": .string($0.field), "rule": .string($0.rule), "value": .string($0.value)])
+            }
+            let message = error.issues.map(\.description).joined(separator: "; ")
+            return json(
+                422,
+                .object([
+                    "error": .object([
+                        "code": .string("validation_failed"), "message": .string(message), "issues": .array(issues),
+                    ])
+                ]))
+        }
+        let taskUUID = task.taskUUID ?? UUID().uuidString.lowercased()
+        let newTask = NewTask(
+            taskUUID: taskUUID,
+            requestJSON: JSONCoding.encodeString(task.canonicalRequest),
+            payloadJSON: JSONCoding.encodeString(task.runwarePayload(taskUUID: taskUUID, webhookURL: nil)),
+            numberResults: task.numberResults, outputFormat: task.outputFormat, outputType: task.outputType,
+            expectedSize: task.size)
+        let outcome: EnqueueOutcome
+        do {
+            outcome = try await store.enqueue(newTask)
+        } catch {
+            health.raise(.storageUnavailable, reason: "\(error)")
+            return HTTPResponse.error(
+                status: 503, code: "storage_unavailable", message: "the task was not recorded: \(error)",
+                extraHeaders: [HTTPHeader(name: "Retry-After", value: "5")])
+        }
+        switch outcome {
+        case .created(let record):
+            metrics.tasksAccepted.increment()
+            submitSignal.notify()
+            logger.info("task queued", metadata: ["task": "\(taskUUID)", "results": "\(task.numberResults)"])
+            return json(202, accepted(record, warnings: task.warnings))
+        case .existing(let record):
+            return json(200, accepted(record, warnings: task.warnings))
+        case .conflict(let record):
+            return HTTPResponse.error(
+                status: 409, code: "task_conflict",
+                message: "task \(record.taskUUID) already exists with a different body; use a new taskUUID")
+        }
+    }
+
+    private func accepted(_ record: TaskRecord, warnings: [String]) -> JSONValue {
+        guard case .object(var object) = TaskRendering.summary(record) else { return .null }
+        object["warnings"] = .array(warnings.map(JSONValue.string))
+        return .object(object)
+    }
+
+    func showTask(_ uuid: String) async -> HTTPResponse {
+        do {
+            guard let detail = try await store.task(uuid.lowercased()) else {
+                return HTTPResponse.error(status: 404, code: "task_not_found", message: "no task \(uuid)")
+            }
+            return json(200, TaskRendering.detail(detail))
+        } catch {
+            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        }
+    }
+
+    func listTasks(_ request: HTTPRequest) async -> HTTPResponse {
+        var state: TaskState?
+        if let text = request.query["state"], !text.isEmpty {
+            guard let parsed = TaskState(rawValue: text) else {
+                let allowed = TaskState.allCases.map(\.rawValue).joined(separator: "|")
+                return HTTPResponse.error(status: 400, code: "invalid_query", message: "state: must be one of \(allowed), got \(text)")
+            }
+            state = parsed
+        }
+        var limit = 50
+        if let text = request.query["limit"] {
+            guard let parsed = Int(text), (1...1000).contains(parsed) else {
+                return HTTPResponse.error(status: 400, code: "invalid_query", message: "limit: must be an integer 1…1000, got \(text)")
+            }
+            limit = parsed
+        }
+        let after = request.query["after"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            let page = try await store.tasks(state: state, limit: limit, after: after)
+            var object: [String: JSONValue] = ["tasks": .array(page.tasks.map(TaskRendering.summary))]
+            object["nextCursor"] = page.nextCursor.map(JSONValue.string) ?? .null
+            return json(200, .object(object))
+        } catch let error as StoreError where error.isInvalidCursor {
+            return HTTPResponse.error(status: 400, code: "invalid_query", message: "after: \(error)")
+        } catch {
+            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        }
+    }
+
+    func image(_ uuid: String, _ request: HTTPRequest) async -> HTTPResponse {
+        let result: ResultRecord
+        do {
+            guard let found = try await store.result(imageUUID: uuid.lowercased()) else {
+                return HTTPResponse.error(status: 404, code: "image_not_found", message: "no image \(uuid)")
+            }
+            result = found
+        } catch {
+            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        }
+        guard result.state == .stored, let path = result.path, let sha256 = result.sha256, let format = result.format else {
+            let why = result.failureReason.map { "failed: \($0)" } ?? "not stored yet (\(result.state.rawValue))"
+            return HTTPResponse.error(status: 404, code: "image_not_stored", message: "image \(uuid) is \(why)")
+        }
+        let etag = "\"\(sha256)\""
+        if request.header("if-none-match") == etag {
+            return HTTPResponse(status: 304, headers: [HTTPHeader(name: "ETag", value: etag)])
+        }
+        do {
+            let bytes = try files.read(path: path)
+            return HTTPResponse(
+                status: 200,
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: format.mimeType), HTTPHeader(name: "ETag", value: etag),
+                    HTTPHeader(name: "Cache-Control", value: "immutable, max-age=31536000"),
+                ],
+                body: bytes)
+        } catch {
+            logger.error("stored image unreadable", metadata: ["image": "\(uuid)", "path": "\(path)", "error": "\(error)"])
+            return HTTPResponse.error(status: 500, code: "image_unreadable", message: "\(error)")
+        }
+    }
+
+    func healthz() async -> HTTPResponse {
+        var conditions: [String: JSONValue] = [:]
+        for (condition, reason) in health.current { conditions[condition.rawValue] = .string(reason) }
+        var object: [String: JSONValue] = [
+            "status": .string(conditions.isEmpty ? "ok" : "degraded"),
+            "conditions": .object(conditions),
+        ]
+        do {
+            var tasks: [String: JSONValue] = [:]
+            for (state, count) in try await store.stateCounts() { tasks[state.rawValue] = .integer(Int64(count)) }
+            var results: [String: JSONValue] = [:]
+            for (state, count) in try await store.resultCounts() { results[state.rawValue] = .integer(Int64(count)) }
+            object["tasks"] = .object(tasks)
+            object["results"] = .object(results)
+        } catch {
+            object["status"] = .string("degraded")
+            conditions["storageUnavailable"] = .string("\(error)")
+            object["conditions"] = .object(conditions)
+        }
+        let healthy = object["status"] == .string("ok")
+        return json(healthy ? 200 : 503, .object(object))
+    }
+}

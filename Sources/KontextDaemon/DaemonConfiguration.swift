@@ -1,0 +1,102 @@
+/// Everything a running kontextd needs to know, with the defaults documented beside each field.
+///
+/// Built from the YAML file, the environment and credential files by `DaemonConfigurationLoader`,
+/// or directly in code (tests, the demo).
+public struct DaemonConfiguration: Sendable {
+    /// Runware's REST API and how kontextd talks to it.
+    public struct Runware: Sendable {
+        /// The single REST endpoint. Default `https://api.runware.ai/v1`.
+        public var apiURL: String = "https://api.runware.ai/v1"
+        /// The API key sent as `Authorization: Bearer`. No default: required to submit.
+        public var apiKey: String = ""
+        /// Whole-request timeout for one submission, in seconds. Default 60.
+        public var requestTimeout: Double = 60
+        /// How many queued tasks share one `POST /v1` at most. Default 8.
+        public var maxTasksPerRequest: Int = 8
+
+        public init(apiURL: String = "https://api.runware.ai/v1", apiKey: String = "") {
+            self.apiURL = apiURL
+            self.apiKey = apiKey
+        }
+    }
+
+    /// The webhook listener Runware calls (it may face the internet).
+    public struct Webhook: Sendable {
+        /// Address to bind. Default `0.0.0.0`.
+        public var host: String = "0.0.0.0"
+        /// Port to bind; 0 picks a free one. Default 8787.
+        public var port: Int = 8787
+        /// The URL at which Runware reaches this listener, without a trailing slash, e.g.
+        /// `https://kontextd.example.com`. Webhook URLs are `{publicURL}/webhooks/runware/{taskUUID}?token=…`.
+        /// Default: `http://{host}:{port}` (useful on loopback only).
+        public var publicURL: String? = nil
+        /// The secret under which per-task tokens are derived (HMAC-SHA256). No default: required.
+        public var secret: [UInt8] = []
+        /// Largest webhook body accepted, in bytes (inline base64 images can be large). Default 32 MiB.
+        public var maxBodyBytes: Int = 32 << 20
+
+        public init(host: String = "0.0.0.0", port: Int = 8787, publicURL: String? = nil, secret: [UInt8] = []) {
+            self.host = host
+            self.port = port
+            self.publicURL = publicURL
+            self.secret = secret
+        }
+    }
+
+    /// The admin listener: task intake, status, images, health, metrics.
+    public struct Admin: Sendable {
+        /// Address to bind. Default `127.0.0.1`: the admin API has no authentication of its own.
+        public var host: String = "127.0.0.1"
+        /// Port to bind; 0 picks a free one. Default 8786.
+        public var port: Int = 8786
+        /// Largest request body accepted (reference images as data URIs), in bytes. Default 32 MiB.
+        public var maxBodyBytes: Int = 32 << 20
+
+        public init(host: String = "127.0.0.1", port: Int = 8786) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// How result images are fetched and checked.
+    public struct Images: Sendable {
+        /// Hosts image URLs may point at (exact host names, or `*.suffix`). Default `["im.runware.ai"]`.
+        public var allowedHosts: [String] = ["im.runware.ai"]
+        /// Largest image accepted, in bytes. Default 64 MiB.
+        public var maxBytes: Int = 64 << 20
+        /// Whole-download timeout in seconds. Default 120.
+        public var downloadTimeout: Double = 120
+        /// Downloads below 1 KiB/s for this many seconds are aborted as stalled. Default 30.
+        public var stallSeconds: Int = 30
+        /// Attempts per image before it is failed (transient download errors only). Default 5.
+        public var maxFetchAttempts: Int = 5
+        /// Images fetched and verified at once. Default 4.
+        public var concurrency: Int = 4
+
+        public init(allowedHosts: [String] = ["im.runware.ai"]) {
+            self.allowedHosts = allowedHosts
+        }
+    }
+
+    /// Where state lives: `kontextd.sqlite3` and `images/` below it. Default `/var/lib/kontextd`.
+    public var stateDirectory: String = "/var/lib/kontextd"
+    public var runware = Runware()
+    public var webhook = Webhook()
+    public var admin = Admin()
+    public var images = Images()
+    /// How often idle workers look for work even without a nudge, in seconds. Default 1.
+    public var pollInterval: Double = 1
+
+    public init(stateDirectory: String = "/var/lib/kontextd") {
+        self.stateDirectory = stateDirectory
+    }
+
+    /// The base of webhook URLs: the configured public URL, or this listener's own address.
+    public func webhookBaseURL(boundPort: Int) -> String {
+        if let publicURL = webhook.publicURL, !publicURL.isEmpty {
+            return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
+        let host = webhook.host == "0.0.0.0" ? "127.0.0.1" : webhook.host
+        return "http://\(host):\(boundPort)"
+    }
+}

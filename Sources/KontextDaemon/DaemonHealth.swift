@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+
+/// What the daemon says about itself in `/healthz` and logs: conditions that stop it doing its
+/// job, each with the reason a person needs to act on it.
+public final class DaemonHealth: Sendable {
+    /// A condition that degrades the daemon.
+    public enum Condition: String, Sendable, Hashable, CaseIterable {
+        /// Runware refuses the API key or the account (401/402/403): submission is paused.
+        case submissionPaused
+        /// The database or the image directory cannot be written (disk full, read-only).
+        case storageUnavailable
+        /// Runware is unreachable or answering 429/5xx: submission is backing off.
+        case runwareUnavailable
+    }
+
+    private let conditions = Mutex([Condition: String]())
+
+    public init() {}
+
+    /// Records (or replaces) a condition with its reason.
+    public func raise(_ condition: Condition, reason: String) {
+        conditions.withLock { $0[condition] = reason }
+    }
+
+    /// Clears a condition once it no longer holds.
+    public func clear(_ condition: Condition) {
+        _ = conditions.withLock { $0.removeValue(forKey: condition) }
+    }
+
+    /// The reason for `condition`, or nil when it does not hold.
+    public func reason(_ condition: Condition) -> String? {
+        conditions.withLock { $0[condition] }
+    }
+
+    /// Every condition that holds now, with its reason.
+    public var current: [Condition: String] {
+        conditions.withLock { $0 }
+    }
+}

@@ -1,0 +1,48 @@
+import CoreMetrics
+import Prometheus
+
+/// The daemon's counters, in its own Prometheus registry so `/metrics` shows exactly this daemon
+/// (several daemons may share one test process).
+public struct DaemonMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    let tasksAccepted: Counter
+    let tasksSubmitted: Counter
+    let tasksRejected: Counter
+    let submitRequests: Counter
+    let submitFailures: Counter
+    let webhooksAccepted: Counter
+    let webhooksDuplicate: Counter
+    let webhooksUnauthorized: Counter
+    let webhooksRejected: Counter
+    let imagesStored: Counter
+    let imagesFailed: Counter
+    let imageBytesStored: Counter
+    let fetchRetries: Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        let factory = PrometheusMetricsFactory(registry: registry)
+        func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
+            Counter(label: label, dimensions: dimensions, factory: factory)
+        }
+        tasksAccepted = counter("kontextd_tasks_accepted_total")
+        tasksSubmitted = counter("kontextd_tasks_submitted_total")
+        tasksRejected = counter("kontextd_tasks_rejected_total")
+        submitRequests = counter("kontextd_runware_requests_total")
+        submitFailures = counter("kontextd_runware_request_failures_total")
+        webhooksAccepted = counter("kontextd_webhooks_total", [("outcome", "accepted")])
+        webhooksDuplicate = counter("kontextd_webhooks_total", [("outcome", "duplicate")])
+        webhooksUnauthorized = counter("kontextd_webhooks_total", [("outcome", "unauthorized")])
+        webhooksRejected = counter("kontextd_webhooks_total", [("outcome", "rejected")])
+        imagesStored = counter("kontextd_images_total", [("outcome", "stored")])
+        imagesFailed = counter("kontextd_images_total", [("outcome", "failed")])
+        imageBytesStored = counter("kontextd_image_bytes_stored_total")
+        fetchRetries = counter("kontextd_image_fetch_retries_total")
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import KontextCore
+import KontextNet
+
+/// Why an image's bytes could not be had, and whether trying again can help.
+struct ImageFetchError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, for the result's failure reason.
+    let reason: String
+    /// True for faults that may pass (timeouts, 5xx, dropped connections).
+    let isTransient: Bool
+
+    var description: String { reason }
+}
+
+/// Gets a result's image bytes: downloads an `imageURL` from an allowed host with libcurl, or
+/// decodes inline base64 / data-URI data.
+struct ImageFetcher: Sendable {
+    let client: CurlHTTPClient
+    let configuration: DaemonConfiguration.Images
+
+    /// True when `url` is http(s) and its host is on the allow-list (`host` or `*.suffix`).
+    func isAllowed(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "https" || scheme == "http", let host = components.host?.lowercased(), !host.isEmpty
+        else { return false }
+        return configuration.allowedHosts.contains { pattern in
+            let pattern = pattern.lowercased()
+            if pattern.hasPrefix("*.") { return host.hasSuffix(String(pattern.dropFirst(1))) }
+            return host == pattern
+        }
+    }
+
+    /// The image bytes for `source`.
+    func bytes(for source: ImageSource) async throws(ImageFetchError) -> [UInt8] {
+        switch source {
+        case .url(let url):
+            return try await download(url)
+        case .base64, .dataURI:
+            do {
+                return try InlineImageData.decode(source).bytes
+            } catch {
+                throw ImageFetchError(reason: "inline image data: \(error)", isTransient: false)
+            }
+        }
+    }
+
+    private func download(_ url: String) async throws(ImageFetchError) -> [UInt8] {
+        guard isAllowed(url) else {
+            throw ImageFetchError(
+                reason: "image URL host is not allowed (images.allowedHosts = \(configuration.allowedHosts)): \(url)",
+                isTransient: false)
+        }
+        var request = HTTPClientRequest(method: "GET", url: url, timeout: configuration.downloadTimeout)
+        request.maxResponseBytes = configuration.maxBytes
+        request.lowSpeedLimit = (bytesPerSecond: 1024, seconds: configuration.stallSeconds)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request)
+        } catch {
+            throw ImageFetchError(reason: "download failed: \(error)", isTransient: error.kind != .responseTooLarge && error.kind != .invalidURL)
+        }
+        switch response.status {
+        case 200:
+            return response.body
+        case 408, 425, 429, 500...599:
+            throw ImageFetchError(reason: "download answered HTTP \(response.status)", isTransient: true)
+        default:
+            // 403/404 mean the URL expired or never existed: retrying the same URL cannot help.
+            throw ImageFetchError(reason: "download answered HTTP \(response.status)", isTransient: false)
+        }
+    }
+}

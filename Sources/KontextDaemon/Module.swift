@@ -1,1 +1,0 @@
-// The KontextDaemon module; its code lands with the backbone issue.

@@ -1,0 +1,186 @@
+import Foundation
+import KontextCore
+import KontextCrypto
+import KontextStore
+import Logging
+import NIOPosix
+import Synchronization
+
+/// Turns recorded results into verified, stored images: fetch the bytes, verify format,
+/// structure and dimensions, hash, write content-addressed, then record the metadata.
+///
+/// A result is marked stored only after its file is durable; one that fails verification is
+/// recorded failed with the reason and never kept as good. Transient download faults are
+/// retried with backoff up to `images.maxFetchAttempts`; storage faults are retried until
+/// storage returns, never turned into a failed result.
+final class ResultIngestor: Sendable {
+    private let store: TaskStore
+    private let files: ImageFileStore
+    private let fetcher: ImageFetcher
+    private let configuration: DaemonConfiguration.Images
+    private let signal: WorkSignal
+    private let health: DaemonHealth
+    private let metrics: DaemonMetrics
+    private let pollInterval: Double
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private let schedule = RetrySchedule(initial: 1, maximum: 60)
+    /// Results waiting out a backoff, with the time they may be tried again (in memory: after a
+    /// restart every pending result is simply tried at once).
+    private let notBefore = Mutex([String: Double]())
+
+    init(
+        store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, configuration: DaemonConfiguration.Images,
+        signal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
+        threadPool: NIOThreadPool, logger: Logger
+    ) {
+        self.store = store
+        self.files = files
+        self.fetcher = fetcher
+        self.configuration = configuration
+        self.signal = signal
+        self.health = health
+        self.metrics = metrics
+        self.pollInterval = pollInterval
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// Ingests until the task is cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            let now = Date().timeIntervalSince1970
+            let due: [ResultRecord]
+            do {
+                let pending = try await store.pendingResults(limit: configuration.concurrency * 8)
+                due = notBefore.withLock { waits in pending.filter { (waits[$0.imageUUID] ?? 0) <= now } }
+            } catch {
+                logger.error("cannot read pending results", metadata: ["error": "\(error)"])
+                await signal.wait(timeout: .seconds(pollInterval))
+                continue
+            }
+            if due.isEmpty {
+                await signal.wait(timeout: .seconds(pollInterval))
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for result in due {
+                    if running == configuration.concurrency {
+                        await group.next()
+                        running -= 1
+                    }
+                    group.addTask { await self.ingest(result) }
+                    running += 1
+                }
+            }
+        }
+    }
+
+    /// Fetches, verifies and stores one result, recording the outcome.
+    func ingest(_ result: ResultRecord) async {
+        let task: TaskRecord
+        do {
+            guard let detail = try await store.task(result.taskUUID) else {
+                logger.error("result for an unknown task", metadata: ["image": "\(result.imageUUID)", "task": "\(result.taskUUID)"])
+                return
+            }
+            task = detail.task
+        } catch {
+            logger.error("cannot read the task of a result", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
+            return
+        }
+
+        let bytes: [UInt8]
+        do {
+            bytes = try await fetcher.bytes(for: ImageSource(kind: result.sourceKind, value: result.sourceValue))
+        } catch {
+            await fetchFailed(result, error)
+            return
+        }
+
+        let verified: VerifiedImage
+        switch ImageVerifier.verify(bytes, expectedFormat: task.outputFormat, expectedSize: task.expectedSize) {
+        case .success(let image):
+            verified = image
+        case .failure(let error):
+            await fail(result, reason: "verification failed: \(error)")
+            return
+        }
+
+        let stored: StoredImage
+        do {
+            let files = self.files
+            stored = try await threadPool.runIfActive {
+                let sha256 = SHA256Digest.hexHash(bytes)
+                let path = try files.store(bytes, sha256: sha256, fileExtension: verified.format.fileExtension)
+                return StoredImage(
+                    format: verified.format, width: verified.width, height: verified.height, byteSize: bytes.count,
+                    sha256: sha256, path: path)
+            }
+        } catch {
+            // The bytes were good; the disk was not. Keep the result pending and say why.
+            health.raise(.storageUnavailable, reason: "writing image files failed: \(error)")
+            logger.error("cannot store image", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
+            postpone(result.imageUUID, failures: 3)
+            return
+        }
+
+        do {
+            let state = try await store.markResultStored(imageUUID: result.imageUUID, image: stored, at: Date().timeIntervalSince1970)
+            health.clear(.storageUnavailable)
+            notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
+            metrics.imagesStored.increment()
+            metrics.imageBytesStored.increment(by: stored.byteSize)
+            logger.info(
+                "image stored",
+                metadata: [
+                    "image": "\(result.imageUUID)", "task": "\(result.taskUUID)", "sha256": "\(stored.sha256)",
+                    "size": "\(stored.width)x\(stored.height)", "bytes": "\(stored.byteSize)", "task_state": "\(state.rawValue)",
+                ])
+        } catch {
+            health.raise(.storageUnavailable, reason: "recording a stored image failed: \(error)")
+            logger.error("cannot record stored image", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
+            postpone(result.imageUUID, failures: 3)
+        }
+    }
+
+    private func fetchFailed(_ result: ResultRecord, _ error: ImageFetchError) async {
+        guard error.isTransient else {
+            await fail(result, reason: error.reason)
+            return
+        }
+        let attempts: Int
+        do {
+            attempts = try await store.recordFetchAttempt(imageUUID: result.imageUUID)
+        } catch {
+            postpone(result.imageUUID, failures: 3)
+            return
+        }
+        if attempts >= configuration.maxFetchAttempts {
+            await fail(result, reason: "\(error.reason) (gave up after \(attempts) attempts)")
+        } else {
+            metrics.fetchRetries.increment()
+            logger.notice("image download will be retried", metadata: ["image": "\(result.imageUUID)", "attempt": "\(attempts)", "error": "\(error.reason)"])
+            postpone(result.imageUUID, failures: attempts)
+        }
+    }
+
+    private func postpone(_ imageUUID: String, failures: Int) {
+        let at = Date().timeIntervalSince1970 + schedule.delay(afterFailures: failures)
+        notBefore.withLock { $0[imageUUID] = at }
+    }
+
+    private func fail(_ result: ResultRecord, reason: String) async {
+        do {
+            let state = try await store.markResultFailed(imageUUID: result.imageUUID, reason: reason, at: Date().timeIntervalSince1970)
+            notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
+            metrics.imagesFailed.increment()
+            logger.error(
+                "image failed", metadata: ["image": "\(result.imageUUID)", "task": "\(result.taskUUID)", "reason": "\(reason)", "task_state": "\(state.rawValue)"])
+        } catch {
+            logger.error("cannot record a failed image", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
+            postpone(result.imageUUID, failures: 3)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import KontextDaemon
+import Logging
+import ServiceLifecycle
+
+/// `kontextd serve`: runs the daemon until SIGTERM/SIGINT, then shuts down gracefully.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the daemon (listeners, submission, ingestion) until SIGTERM.")
+
+    @Option(help: "YAML configuration file; every key can be overridden by KONTEXTD_* environment variables.")
+    var config: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "kontextd")
+        try await reportingFailures {
+            let configuration: DaemonConfiguration
+            do {
+                configuration = try await DaemonConfigurationLoader.load(filePath: config)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            let daemon: Daemon
+            do {
+                daemon = try Daemon(configuration: configuration, logger: logger)
+            } catch {
+                throw CommandFailure("cannot start: \(error)")
+            }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
