@@ -94,6 +94,7 @@ struct ValidCase: Sendable, CustomTestStringConvertible {
         InvalidCase(patch: #"{"steps": 7.5}"#, field: "steps", rule: "must be an integer", value: "7.5"),
         InvalidCase(patch: #"{"scheduler": "Eulr"}"#, field: "scheduler", rule: "must be a known scheduler (did you mean Euler?)", value: #""Eulr""#),
         InvalidCase(patch: #"{"scheduler": "DPM++ 2M Karas"}"#, field: "scheduler", rule: "did you mean DPM++ 2M Karras?", value: #""DPM++ 2M Karas""#),
+        InvalidCase(patch: #"{"scheduler": "my-own-sampler-v2"}"#, field: "scheduler", rule: "must be a known scheduler (nearest known: ", value: #""my-own-sampler-v2""#),
         InvalidCase(patch: #"{"scheduler": 5}"#, field: "scheduler", rule: "must be a string", value: "5"),
         InvalidCase(patch: #"{"CFGScale": -0.5}"#, field: "CFGScale", rule: "must be between 0 and 20", value: "-0.5"),
         InvalidCase(patch: #"{"CFGScale": 20.5}"#, field: "CFGScale", rule: "must be between 0 and 20", value: "20.5"),
