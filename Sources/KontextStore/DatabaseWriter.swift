@@ -113,11 +113,12 @@ public final class DatabaseWriter: Sendable {
                     try connection.execute("RELEASE kx_job")
                     succeeded.append((job, resume))
                 } catch {
-                    job.fail(error)
                     if connection.isInTransaction {
                         try? connection.execute("ROLLBACK TO kx_job")
                         try? connection.execute("RELEASE kx_job")
+                        job.fail(error)
                     } else {
+                        job.fail(error)
                         // Some errors (disk full, I/O) make SQLite roll back the whole transaction:
                         // the earlier jobs' work is gone too, so they must not be told it was kept.
                         lostTransaction = error as? StoreError ?? StoreError(

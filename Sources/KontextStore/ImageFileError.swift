@@ -34,5 +34,6 @@ public struct ImageFileError: Error, Sendable, Hashable, CustomStringConvertible
     /// True when the disk is full or the quota exhausted: the image is fine, space is not.
     public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 
+    /// `<operation> <path>: <reason>`, for logs and error answers.
     public var description: String { "\(operation) \(path): \(reason)" }
 }

@@ -79,7 +79,7 @@ public struct ImageFileStore: Sendable {
         bytes.reserveCapacity(Int(status.st_size))
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Self.readSome(descriptor, into: $0) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ImageFileError(path: path, operation: "read", errno: errno)
@@ -173,6 +173,15 @@ public struct ImageFileStore: Sendable {
         guard descriptor >= 0 else { throw ImageFileError(path: path, operation: "open", errno: errno) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw ImageFileError(path: path, operation: "fsync", errno: errno) }
+    }
+
+    /// `read(2)`, named apart because this type's own `read(path:)` shadows it.
+    private static func readSome(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        #if canImport(Glibc)
+        return Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+        #else
+        return Darwin.read(descriptor, buffer.baseAddress, buffer.count)
+        #endif
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -114,6 +114,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         kind == .sqlite && (resultCode == SQLITE_BUSY || resultCode == SQLITE_LOCKED)
     }
 
+    /// One line with the kind, codes, operation, message and SQL, for logs.
     public var description: String {
         var text: String
         switch kind {

@@ -57,7 +57,7 @@ enum TaskStoreSchema {
                     fetch_attempts INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX results_by_state ON results(state, received_at);
-                CREATE INDEX results_by_task ON results(task_uuid);
+                CREATE INDEX results_by_task ON results(task_uuid, state);
 
                 CREATE TABLE task_errors (
                     id INTEGER PRIMARY KEY,
