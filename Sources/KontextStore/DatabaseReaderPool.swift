@@ -1,0 +1,78 @@
+import Foundation
+
+/// Read connections on their own threads, for queries that must not wait behind writes.
+///
+/// WAL mode lets readers see the last committed state while the writer works. Each read runs
+/// in its own read transaction, so a multi-query read sees one consistent snapshot.
+public final class DatabaseReaderPool: Sendable {
+    private let queue = JobQueue<@Sendable (SQLiteConnection) -> Void>()
+    private let completions: [ThreadCompletion]
+
+    /// Opens `count` read connections to the existing database at `path`, one thread each.
+    public init(path: String, count: Int, busyTimeout: Duration) throws(StoreError) {
+        let count = max(1, count)
+        var handoffs: [ConnectionHandoff] = []
+        for _ in 0..<count {
+            handoffs.append(ConnectionHandoff(try SQLiteConnection(path: path, role: .reader, busyTimeout: busyTimeout)))
+        }
+        var completions: [ThreadCompletion] = []
+        let queue = self.queue
+        for (index, handoff) in handoffs.enumerated() {
+            let completion = ThreadCompletion()
+            completions.append(completion)
+            let thread = Thread {
+                Self.run(connection: handoff.take(), queue: queue)
+                completion.finish()
+            }
+            thread.name = "kontextd-store-reader-\(index)"
+            thread.start()
+        }
+        self.completions = completions
+    }
+
+    deinit {
+        queue.close()
+    }
+
+    /// Runs `body` on a read connection inside a read transaction and returns its value.
+    ///
+    /// Throws `body`'s error, a `StoreError` from SQLite, or `.closed`.
+    public func read<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job: @Sendable (SQLiteConnection) -> Void = { connection in
+                do {
+                    try connection.execute("BEGIN")
+                    let value: T
+                    do {
+                        value = try body(connection)
+                    } catch {
+                        try? connection.execute("ROLLBACK")
+                        throw error
+                    }
+                    try connection.execute("COMMIT")
+                    continuation.resume(returning: value)
+                } catch {
+                    if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                    continuation.resume(throwing: error)
+                }
+            }
+            if !queue.submit(job) {
+                continuation.resume(throwing: StoreError.closed(operation: "read"))
+            }
+        }
+    }
+
+    /// Finishes reads already submitted, closes every connection and waits for the threads.
+    public func close() async {
+        queue.close()
+        for completion in completions { await completion.wait() }
+    }
+
+    private static func run(connection: SQLiteConnection, queue: JobQueue<@Sendable (SQLiteConnection) -> Void>) {
+        while let job = queue.takeOne() {
+            job(connection)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The KontextStore module; its code lands with the backbone issue.

@@ -1,0 +1,25 @@
+import Foundation
+
+/// How a `TaskStore` opens its database.
+public struct StoreConfiguration: Sendable {
+    /// Read connections (and reader threads) for queries. Default 2: status queries then never
+    /// wait behind each other on a 2-core machine, and WAL keeps them off the writer's path.
+    public var readerCount: Int
+    /// How long a connection waits for a lock held by another process before failing with
+    /// `SQLITE_BUSY`. Default 5 seconds; within one process the single writer never contends.
+    public var busyTimeout: Duration
+    /// The clock for times the caller does not pass (task creation): seconds since 1970.
+    /// Default: the system's wall clock.
+    public var clock: @Sendable () -> Double
+
+    /// Creates a configuration; every argument has the default documented on its property.
+    public init(
+        readerCount: Int = 2,
+        busyTimeout: Duration = .seconds(5),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.readerCount = readerCount
+        self.busyTimeout = busyTimeout
+        self.clock = clock
+    }
+}

@@ -1,0 +1,483 @@
+import KontextCore
+import KontextCrypto
+
+/// The durable record of tasks, the deliveries that reported on them, their results and errors.
+///
+/// All writes go through one `DatabaseWriter` (group commit): when a method returns, what it
+/// recorded is committed with `synchronous=FULL` and survives a crash or power loss. Reads go
+/// through a `DatabaseReaderPool` and see everything committed before they started. State
+/// changes always go through `TaskLifecycle`; a move it forbids records nothing and throws
+/// `.invalidTransition`, except where a result must never be lost (see `recordDelivery`).
+public final class TaskStore: Sendable {
+    /// The database file.
+    public let path: String
+    let writer: DatabaseWriter
+    let readers: DatabaseReaderPool
+    private let clock: @Sendable () -> Double
+
+    /// Opens the database at `path`, creating and migrating it as needed, and starts its threads.
+    public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
+        self.path = path
+        self.writer = try DatabaseWriter(
+            path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator)
+        self.readers = try DatabaseReaderPool(
+            path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout)
+        self.clock = configuration.clock
+    }
+
+    /// Finishes pending writes and reads, closes every connection and joins the store's threads.
+    public func close() async {
+        await writer.close()
+        await readers.close()
+    }
+
+    // MARK: Tasks
+
+    /// Records a new task as queued, or reports what already exists under its UUID.
+    ///
+    /// Same UUID and same request (by SHA-256 of `requestJSON`): `.existing`, an idempotent resend.
+    /// Same UUID, different request: `.conflict`, and nothing changes.
+    public func enqueue(_ task: NewTask) async throws(StoreError) -> EnqueueOutcome {
+        guard task.numberResults >= 1 else {
+            throw StoreError.invalidInput("numberResults must be at least 1, got \(task.numberResults)", operation: "enqueue")
+        }
+        let hash = SHA256Digest.hexHash(Array(task.requestJSON.utf8))
+        let now = clock()
+        return try await write("enqueue") { (db) throws(StoreError) -> EnqueueOutcome in
+            if let existing = try Self.loadTask(task.taskUUID, in: db, operation: "enqueue") {
+                return existing.requestHash == hash ? .existing(existing) : .conflict(existing)
+            }
+            let record = TaskRecord(
+                taskUUID: task.taskUUID, state: .queued, requestJSON: task.requestJSON, requestHash: hash,
+                payloadJSON: task.payloadJSON, numberResults: task.numberResults, outputFormat: task.outputFormat,
+                outputType: task.outputType, expectedSize: task.expectedSize, createdAt: now, updatedAt: now,
+                submittedAt: nil, finishedAt: nil, submitAttempts: 0, errorCode: nil, errorMessage: nil)
+            try db.run(
+                """
+                INSERT INTO tasks (task_uuid, state, request_json, request_hash, payload_json, number_results,
+                    output_format, output_type, width, height, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(record.taskUUID), .text(record.state.rawValue), .text(record.requestJSON), .text(hash),
+                    .text(record.payloadJSON), .integer(Int64(record.numberResults)),
+                    .text(record.outputFormat.rawValue), .text(record.outputType.rawValue),
+                    .integer(record.expectedSize?.width), .integer(record.expectedSize?.height),
+                    .double(now), .double(now),
+                ])
+            return .created(record)
+        }
+    }
+
+    /// Records that Runware acknowledged these tasks: each moves by `.accepted` and its
+    /// `submitAttempts` grows by one. All or nothing: an unknown UUID (`.notFound`) or a task the
+    /// lifecycle forbids accepting (`.invalidTransition`, a rejected one) leaves every task unchanged.
+    public func markSubmitted(_ taskUUIDs: [String], at time: Double) async throws(StoreError) {
+        try await write("markSubmitted") { (db) throws(StoreError) in
+            for uuid in taskUUIDs {
+                let current = try Self.requireTaskState(uuid, in: db, operation: "markSubmitted")
+                let next = try Self.transition(
+                    current.state, on: .accepted, numberResults: current.numberResults, taskUUID: uuid,
+                    operation: "markSubmitted")
+                try db.run(
+                    """
+                    UPDATE tasks SET state = ?, updated_at = ?, submitted_at = COALESCE(submitted_at, ?),
+                        submit_attempts = submit_attempts + 1
+                    WHERE task_uuid = ?
+                    """,
+                    [.text(next.rawValue), .double(time), .double(time), .text(uuid)])
+            }
+        }
+    }
+
+    /// Records Runware's refusal of a task: the error is kept in `task_errors`, and the task moves
+    /// by `.rejected` (a task already accepted stays submitted; the error is still kept).
+    /// Returns the task's state afterwards. Throws `.notFound`, or `.invalidTransition` (nothing
+    /// recorded) when the lifecycle forbids it.
+    @discardableResult
+    public func markRejected(
+        _ taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String, at time: Double
+    ) async throws(StoreError) -> TaskState {
+        try await write("markRejected") { (db) throws(StoreError) -> TaskState in
+            let current = try Self.requireTaskState(taskUUID, in: db, operation: "markRejected")
+            let next = try Self.transition(
+                current.state, on: .rejected, numberResults: current.numberResults, taskUUID: taskUUID,
+                operation: "markRejected")
+            try Self.insertError(
+                taskUUID: taskUUID, code: code, message: message, parameter: parameter, rawJSON: rawJSON, at: time, in: db)
+            try Self.updateState(
+                taskUUID, from: current.state, to: next, at: time,
+                error: next == .rejected ? (code, message) : nil, in: db)
+            return next
+        }
+    }
+
+    // MARK: Deliveries
+
+    /// Records one delivery (webhook body, submission response or poll) in one transaction.
+    ///
+    /// New results are inserted as pending (a known image UUID is a duplicate and stores nothing);
+    /// new failures are kept in `task_errors` and move the task by `.runwareFailed`; new results
+    /// move it by `.resultsProgressed` (a result proves acceptance, so a queued task becomes
+    /// submitted). The raw body is kept when the delivery carried anything new; a pure duplicate
+    /// stores nothing. A result for a rejected task is still stored (a result is never lost) while
+    /// the task stays rejected. Throws `.notFound` for an unknown task, `.invalidInput` when a
+    /// result or failure names another task.
+    public func recordDelivery(
+        taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
+        failures: [IncomingFailure], at time: Double
+    ) async throws(StoreError) -> DeliveryOutcome {
+        if let stray = results.first(where: { $0.taskUUID != taskUUID }) {
+            throw StoreError.invalidInput(
+                "result \(stray.imageUUID) belongs to task \(stray.taskUUID), not \(taskUUID)", operation: "recordDelivery")
+        }
+        if let stray = failures.first(where: { $0.taskUUID != taskUUID }) {
+            throw StoreError.invalidInput(
+                "failure \(stray.code) belongs to task \(stray.taskUUID), not \(taskUUID)", operation: "recordDelivery")
+        }
+        return try await write("recordDelivery") { (db) throws(StoreError) -> DeliveryOutcome in
+            let current = try Self.requireTaskState(taskUUID, in: db, operation: "recordDelivery")
+            var newResults: [String] = []
+            var duplicateResults: [String] = []
+            for result in results {
+                let inserted = try db.run(
+                    """
+                    INSERT OR IGNORE INTO results (image_uuid, task_uuid, state, source_kind, source_value, seed,
+                        nsfw, cost, raw_json, received_at)
+                    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(result.imageUUID), .text(taskUUID), .text(result.sourceKind.rawValue),
+                        .text(result.sourceValue), .text(result.seed.map { String($0) }),
+                        .integer(result.nsfw.map { $0 ? 1 : 0 }), .double(result.cost), .text(result.rawJSON),
+                        .double(time),
+                    ])
+                if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
+            }
+            var newFailures: [IncomingFailure] = []
+            for failure in failures {
+                let known = try db.queryFirst(
+                    "SELECT 1 FROM task_errors WHERE task_uuid = ? AND code = ? AND raw_json = ? LIMIT 1",
+                    [.text(taskUUID), .text(failure.code), .text(failure.rawJSON)]
+                ) { _ in true } ?? false
+                if known { continue }
+                try Self.insertError(
+                    taskUUID: taskUUID, code: failure.code, message: failure.message, parameter: failure.parameter,
+                    rawJSON: failure.rawJSON, at: time, in: db)
+                newFailures.append(failure)
+            }
+            guard !newResults.isEmpty || !newFailures.isEmpty else {
+                return DeliveryOutcome(
+                    newResults: [], duplicateResults: duplicateResults, failuresRecorded: 0, state: current.state)
+            }
+            try db.run(
+                "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
+                [.text(taskUUID), .text(source.rawValue), .double(time), .blob(rawBody)])
+
+            // Invalid moves (news about a rejected task) keep the state; the data above is kept.
+            var state = current.state
+            var error: (code: String, message: String)?
+            if let first = newFailures.first,
+                let next = try? TaskLifecycle.next(from: state, on: .runwareFailed, numberResults: current.numberResults)
+            {
+                if next == .failed && state != .failed { error = (first.code, first.message) }
+                state = next
+            }
+            if !newResults.isEmpty {
+                let counts = try Self.resultCounts(taskUUID, in: db)
+                if let next = try? TaskLifecycle.next(
+                    from: state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
+                    numberResults: current.numberResults)
+                {
+                    state = next
+                }
+            }
+            try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, in: db)
+            return DeliveryOutcome(
+                newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
+                state: state)
+        }
+    }
+
+    // MARK: Results
+
+    /// Records that a result's image was fetched, verified and written; returns the task's new
+    /// state (`.resultsProgressed` with the task's stored and failed counts; `finishedAt` is set
+    /// when that is final). For a task Runware rejected, the result is still recorded and the task
+    /// stays rejected. Throws `.notFound` for an unknown image UUID.
+    @discardableResult
+    public func markResultStored(imageUUID: String, image: StoredImage, at time: Double) async throws(StoreError) -> TaskState {
+        try await write("markResultStored") { (db) throws(StoreError) -> TaskState in
+            let changed = try db.run(
+                """
+                UPDATE results SET state = 'stored', format = ?, width = ?, height = ?, byte_size = ?, sha256 = ?,
+                    path = ?, stored_at = ?, failure_reason = NULL
+                WHERE image_uuid = ?
+                """,
+                [
+                    .text(image.format.rawValue), .integer(Int64(image.width)), .integer(Int64(image.height)),
+                    .integer(Int64(image.byteSize)), .text(image.sha256), .text(image.path), .double(time),
+                    .text(imageUUID),
+                ])
+            guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultStored") }
+            return try Self.progressTask(ofImage: imageUUID, at: time, in: db, operation: "markResultStored")
+        }
+    }
+
+    /// Records that a result could not be fetched or verified, with the reason; returns the task's
+    /// new state (it fails once every result is resolved and one was lost). A result already stored
+    /// stays stored. Throws `.notFound` for an unknown image UUID.
+    @discardableResult
+    public func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState {
+        try await write("markResultFailed") { (db) throws(StoreError) -> TaskState in
+            let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
+                $0.text(at: 0)
+            }
+            guard let state else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultFailed") }
+            if state != ResultState.stored.rawValue {
+                try db.run(
+                    "UPDATE results SET state = 'failed', failure_reason = ? WHERE image_uuid = ?",
+                    [.text(reason), .text(imageUUID)])
+            }
+            return try Self.progressTask(ofImage: imageUUID, at: time, in: db, operation: "markResultFailed")
+        }
+    }
+
+    /// Counts one more fetch attempt for a result; returns the new count. Throws `.notFound`.
+    @discardableResult
+    public func recordFetchAttempt(imageUUID: String) async throws(StoreError) -> Int {
+        try await write("recordFetchAttempt") { (db) throws(StoreError) -> Int in
+            let changed = try db.run(
+                "UPDATE results SET fetch_attempts = fetch_attempts + 1 WHERE image_uuid = ?", [.text(imageUUID)])
+            guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "recordFetchAttempt") }
+            return try db.queryFirst("SELECT fetch_attempts FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
+                $0.int(at: 0)
+            } ?? 0
+        }
+    }
+
+    // MARK: Queries
+
+    /// Queued tasks, oldest first (ties in creation time in insertion order), at most `limit`.
+    public func queuedTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
+        try await read("queuedTasks") { (db) throws(StoreError) -> [TaskRecord] in
+            try db.query(
+                "SELECT \(RowDecoding.taskColumns) FROM tasks WHERE state = 'queued' ORDER BY created_at, rowid LIMIT ?",
+                [.integer(Int64(max(0, limit)))]
+            ) { (row) throws(StoreError) in try RowDecoding.task(row, operation: "queuedTasks") }
+        }
+    }
+
+    /// Results waiting to be fetched and verified, oldest first, at most `limit`.
+    public func pendingResults(limit: Int) async throws(StoreError) -> [ResultRecord] {
+        try await read("pendingResults") { (db) throws(StoreError) -> [ResultRecord] in
+            try db.query(
+                "SELECT \(RowDecoding.resultColumns) FROM results WHERE state = 'pending' ORDER BY received_at, rowid LIMIT ?",
+                [.integer(Int64(max(0, limit)))]
+            ) { (row) throws(StoreError) in try RowDecoding.result(row, operation: "pendingResults") }
+        }
+    }
+
+    /// A task with its results and errors, read in one snapshot; nil when unknown.
+    public func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail? {
+        try await read("task") { (db) throws(StoreError) -> TaskDetail? in
+            guard let task = try Self.loadTask(taskUUID, in: db, operation: "task") else { return nil }
+            let results = try db.query(
+                "SELECT \(RowDecoding.resultColumns) FROM results WHERE task_uuid = ? ORDER BY received_at, rowid",
+                [.text(taskUUID)]
+            ) { (row) throws(StoreError) in try RowDecoding.result(row, operation: "task") }
+            let errors = try db.query(
+                "SELECT \(RowDecoding.errorColumns) FROM task_errors WHERE task_uuid = ? ORDER BY id", [.text(taskUUID)]
+            ) { RowDecoding.taskError($0) }
+            return TaskDetail(task: task, results: results, errors: errors)
+        }
+    }
+
+    /// A page of tasks ordered by (creation time, task UUID), optionally only those in `state`.
+    ///
+    /// `after` is the `nextCursor` of the previous page (nil for the first page); keyset
+    /// pagination, so tasks created meanwhile never shift pages. Throws `.invalidInput` for a
+    /// cursor this store did not produce.
+    public func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage {
+        var position: TaskPageCursor?
+        if let cursor {
+            guard let decoded = TaskPageCursor(encoded: cursor) else {
+                throw StoreError.invalidInput("page cursor \"\(cursor)\" is malformed", operation: "tasks")
+            }
+            position = decoded
+        }
+        let limit = max(1, limit)
+        return try await read("tasks") { [position] (db) throws(StoreError) -> TaskPage in
+            var conditions: [String] = []
+            var values: [SQLiteValue] = []
+            if let state {
+                conditions.append("state = ?")
+                values.append(.text(state.rawValue))
+            }
+            if let position {
+                conditions.append("(created_at > ? OR (created_at = ? AND task_uuid > ?))")
+                values += [.double(position.createdAt), .double(position.createdAt), .text(position.taskUUID)]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            values.append(.integer(Int64(limit + 1)))
+            var tasks = try db.query(
+                "SELECT \(RowDecoding.taskColumns) FROM tasks \(filter) ORDER BY created_at, task_uuid LIMIT ?", values
+            ) { (row) throws(StoreError) in try RowDecoding.task(row, operation: "tasks") }
+            // One row more than asked tells whether another page exists.
+            var next: String?
+            if tasks.count > limit {
+                tasks.removeLast()
+                if let last = tasks.last { next = TaskPageCursor(createdAt: last.createdAt, taskUUID: last.taskUUID).encoded }
+            }
+            return TaskPage(tasks: tasks, nextCursor: next)
+        }
+    }
+
+    /// One result by image UUID; nil when unknown.
+    public func result(imageUUID: String) async throws(StoreError) -> ResultRecord? {
+        try await read("result") { (db) throws(StoreError) -> ResultRecord? in
+            try db.queryFirst("SELECT \(RowDecoding.resultColumns) FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
+                (row) throws(StoreError) in try RowDecoding.result(row, operation: "result")
+            }
+        }
+    }
+
+    /// How many tasks are in each state; every state is present (0 when none).
+    public func stateCounts() async throws(StoreError) -> [TaskState: Int] {
+        try await read("stateCounts") { (db) throws(StoreError) -> [TaskState: Int] in
+            var counts = Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0, 0) })
+            for (text, count) in try db.query("SELECT state, COUNT(*) FROM tasks GROUP BY state", row: { ($0.text(at: 0), $0.int(at: 1)) }) {
+                counts[try RowDecoding.decode(TaskState.self, text, table: "tasks", column: "state", "stateCounts")] = count
+            }
+            return counts
+        }
+    }
+
+    /// How many results are in each state; every state is present (0 when none).
+    public func resultCounts() async throws(StoreError) -> [ResultState: Int] {
+        try await read("resultCounts") { (db) throws(StoreError) -> [ResultState: Int] in
+            var counts = Dictionary(uniqueKeysWithValues: ResultState.allCases.map { ($0, 0) })
+            for (text, count) in try db.query("SELECT state, COUNT(*) FROM results GROUP BY state", row: { ($0.text(at: 0), $0.int(at: 1)) }) {
+                counts[try RowDecoding.decode(ResultState.self, text, table: "results", column: "state", "resultCounts")] = count
+            }
+            return counts
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func write<T: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T
+    ) async throws(StoreError) -> T {
+        do {
+            return try await writer.write { connection in try body(connection) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // The writer only adds StoreErrors to the body's own, which are StoreErrors here.
+            throw StoreError(kind: .sqlite, message: String(describing: error), operation: operation)
+        }
+    }
+
+    private func read<T: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T
+    ) async throws(StoreError) -> T {
+        do {
+            return try await readers.read { connection in try body(connection) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(kind: .sqlite, message: String(describing: error), operation: operation)
+        }
+    }
+
+    private static func loadTask(_ taskUUID: String, in db: SQLiteConnection, operation: String) throws(StoreError) -> TaskRecord? {
+        try db.queryFirst("SELECT \(RowDecoding.taskColumns) FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
+            (row) throws(StoreError) in try RowDecoding.task(row, operation: operation)
+        }
+    }
+
+    private static func requireTaskState(
+        _ taskUUID: String, in db: SQLiteConnection, operation: String
+    ) throws(StoreError) -> (state: TaskState, numberResults: Int) {
+        let row = try db.queryFirst("SELECT state, number_results FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
+            ($0.text(at: 0), $0.int(at: 1))
+        }
+        guard let row else { throw StoreError.notFound("task", key: taskUUID, operation: operation) }
+        let state = try RowDecoding.decode(TaskState.self, row.0, table: "tasks", column: "state", operation)
+        return (state, row.1)
+    }
+
+    private static func transition(
+        _ state: TaskState, on event: TaskEvent, numberResults: Int, taskUUID: String, operation: String
+    ) throws(StoreError) -> TaskState {
+        do {
+            return try TaskLifecycle.next(from: state, on: event, numberResults: numberResults)
+        } catch {
+            throw StoreError.invalidTransition(error, taskUUID: taskUUID, operation: operation)
+        }
+    }
+
+    private static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
+        try db.queryFirst(
+            """
+            SELECT COALESCE(SUM(state = 'stored'), 0), COALESCE(SUM(state = 'failed'), 0)
+            FROM results WHERE task_uuid = ?
+            """,
+            [.text(taskUUID)]
+        ) { ($0.int(at: 0), $0.int(at: 1)) } ?? (0, 0)
+    }
+
+    /// Applies `.resultsProgressed` for the task owning `imageUUID`; a rejected task stays rejected.
+    private static func progressTask(
+        ofImage imageUUID: String, at time: Double, in db: SQLiteConnection, operation: String
+    ) throws(StoreError) -> TaskState {
+        guard let taskUUID = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
+            throw StoreError.notFound("result", key: imageUUID, operation: operation)
+        }
+        let current = try requireTaskState(taskUUID, in: db, operation: operation)
+        let counts = try resultCounts(taskUUID, in: db)
+        // Only a rejected task refuses progress; its result data is kept all the same.
+        let next = (try? TaskLifecycle.next(
+            from: current.state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
+            numberResults: current.numberResults)) ?? current.state
+        var error: (code: String, message: String)?
+        if next == .failed && current.state != .failed {
+            error = ("resultFailed", "\(counts.failed) of \(current.numberResults) results could not be fetched or verified")
+        }
+        try updateState(taskUUID, from: current.state, to: next, at: time, error: error, in: db)
+        return next
+    }
+
+    /// Writes a state change: `submitted_at` when it leaves queued for anything but rejection,
+    /// `finished_at` when it becomes final, the error columns when given (and not yet set).
+    private static func updateState(
+        _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
+        error: (code: String, message: String)?, in db: SQLiteConnection
+    ) throws(StoreError) {
+        let provesAcceptance = old == .queued && new != .queued && new != .rejected
+        let becomesFinal = new.isFinal && !old.isFinal
+        try db.run(
+            """
+            UPDATE tasks SET state = ?, updated_at = ?,
+                submitted_at = COALESCE(submitted_at, ?),
+                finished_at = COALESCE(finished_at, ?),
+                error_code = COALESCE(error_code, ?),
+                error_message = CASE WHEN error_code IS NULL THEN ? ELSE error_message END
+            WHERE task_uuid = ?
+            """,
+            [
+                .text(new.rawValue), .double(time), .double(provesAcceptance ? time : nil),
+                .double(becomesFinal ? time : nil), .text(error?.code), .text(error?.message), .text(taskUUID),
+            ])
+    }
+
+    private static func insertError(
+        taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String, at time: Double,
+        in db: SQLiteConnection
+    ) throws(StoreError) {
+        try db.run(
+            "INSERT INTO task_errors (task_uuid, code, message, parameter, raw_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [.text(taskUUID), .text(code), .text(message), .text(parameter), .text(rawJSON), .double(time)])
+    }
+}

@@ -1,0 +1,74 @@
+/// The task store's schema history. Add a migration to change it; never edit an applied one.
+enum TaskStoreSchema {
+    static let migrator = SchemaMigrator(migrations: [
+        SchemaMigration(
+            version: 1, name: "tasks, deliveries, results, task errors",
+            sql: """
+                CREATE TABLE tasks (
+                    task_uuid TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    request_json TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    payload_json TEXT NOT NULL,
+                    number_results INTEGER NOT NULL,
+                    output_format TEXT NOT NULL,
+                    output_type TEXT NOT NULL,
+                    width INTEGER,
+                    height INTEGER,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    submitted_at REAL,
+                    finished_at REAL,
+                    submit_attempts INTEGER NOT NULL DEFAULT 0,
+                    error_code TEXT,
+                    error_message TEXT
+                );
+                CREATE INDEX tasks_by_state ON tasks(state, created_at, task_uuid);
+                CREATE INDEX tasks_by_creation ON tasks(created_at, task_uuid);
+
+                CREATE TABLE deliveries (
+                    id INTEGER PRIMARY KEY,
+                    task_uuid TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    received_at REAL NOT NULL,
+                    raw_body BLOB NOT NULL
+                );
+                CREATE INDEX deliveries_by_task ON deliveries(task_uuid);
+
+                CREATE TABLE results (
+                    image_uuid TEXT PRIMARY KEY NOT NULL,
+                    task_uuid TEXT NOT NULL REFERENCES tasks(task_uuid),
+                    state TEXT NOT NULL,
+                    source_kind TEXT NOT NULL,
+                    source_value TEXT NOT NULL,
+                    seed TEXT,
+                    nsfw INTEGER,
+                    cost REAL,
+                    raw_json TEXT NOT NULL,
+                    received_at REAL NOT NULL,
+                    format TEXT,
+                    width INTEGER,
+                    height INTEGER,
+                    byte_size INTEGER,
+                    sha256 TEXT,
+                    path TEXT,
+                    stored_at REAL,
+                    failure_reason TEXT,
+                    fetch_attempts INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX results_by_state ON results(state, received_at);
+                CREATE INDEX results_by_task ON results(task_uuid, state);
+
+                CREATE TABLE task_errors (
+                    id INTEGER PRIMARY KEY,
+                    task_uuid TEXT NOT NULL REFERENCES tasks(task_uuid),
+                    code TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    parameter TEXT,
+                    raw_json TEXT NOT NULL,
+                    recorded_at REAL NOT NULL
+                );
+                CREATE INDEX task_errors_by_task ON task_errors(task_uuid);
+                """),
+    ])
+}
