@@ -1,0 +1,27 @@
+/// One LoRA adapter applied to the generation (an element of `lora`).
+public struct LoraSpec: Sendable, Hashable {
+    /// The LoRA model's AIR identifier; never empty.
+    public var model: String
+    /// Influence, −4…4 (Runware's default is 1).
+    public var weight: Double?
+    /// Transformer stages: `high`, `low` or `both`, lowercase.
+    public var transformer: String?
+
+    /// The stage names Runware accepts, in canonical spelling.
+    public static let transformers = ["high", "low", "both"]
+
+    public init(model: String, weight: Double? = nil, transformer: String? = nil) {
+        self.model = model
+        self.weight = weight
+        self.transformer = transformer
+    }
+
+    /// The wire object with only the members that are set.
+    var jsonValue: JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("model", model)
+        object.set("weight", weight)
+        object.set("transformer", transformer)
+        return object.value
+    }
+}

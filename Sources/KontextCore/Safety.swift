@@ -1,0 +1,23 @@
+/// Content safety checking for a task (`safety`).
+public struct Safety: Sendable, Hashable {
+    /// Whether Runware checks the output for unsafe content (`checkContent`).
+    public var checkContent: Bool?
+    /// `none` (no check) or `fast` (one check), lowercase.
+    public var mode: String?
+
+    /// The modes Runware accepts, in canonical spelling.
+    public static let modes = ["none", "fast"]
+
+    public init(checkContent: Bool? = nil, mode: String? = nil) {
+        self.checkContent = checkContent
+        self.mode = mode
+    }
+
+    /// The wire object with only the members that are set.
+    var jsonValue: JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("checkContent", checkContent)
+        object.set("mode", mode)
+        return object.value
+    }
+}
