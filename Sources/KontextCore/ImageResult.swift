@@ -1,0 +1,47 @@
+/// Where a result's image is: a URL to fetch, or the bytes inline (per the task's `outputType`).
+public enum ImageSource: Sendable, Hashable {
+    /// `imageURL`: fetch it promptly, its lifetime is bounded.
+    case url(String)
+    /// `imageBase64Data`: raw base64 of the image file.
+    case base64(String)
+    /// `imageDataURI`: `data:image/png;base64,...`.
+    case dataURI(String)
+}
+
+/// One generated image as Runware reported it (a `data` item, a getResponse item or a webhook body).
+///
+/// Results of one task share `taskUUID`; `imageUUID` identifies the image and is the key to
+/// deduplicate redelivered webhooks on.
+public struct ImageResult: Sendable, Hashable {
+    /// The task this image belongs to.
+    public var taskUUID: String
+    /// This image's identity, distinct from `taskUUID`.
+    public var imageUUID: String
+    /// The one image field present (`imageURL`, `imageBase64Data` or `imageDataURI`).
+    public var source: ImageSource
+    /// The seed used; kept in full (it may exceed `Int64.max`). Nil when absent or not an integer.
+    public var seed: UInt64?
+    /// `NSFWContent`, present only when safety checking was on.
+    public var nsfwContent: Bool?
+    /// Cost in USD, present only with `includeCost`; integer or fractional on the wire.
+    public var cost: Double?
+    /// `"success"`, or nil when Runware sent no status.
+    public var status: String?
+    /// The item exactly as received, unknown fields included, for storage.
+    public var raw: JSONValue
+
+    /// Creates a result from its parts.
+    public init(
+        taskUUID: String, imageUUID: String, source: ImageSource, seed: UInt64? = nil,
+        nsfwContent: Bool? = nil, cost: Double? = nil, status: String? = nil, raw: JSONValue
+    ) {
+        self.taskUUID = taskUUID
+        self.imageUUID = imageUUID
+        self.source = source
+        self.seed = seed
+        self.nsfwContent = nsfwContent
+        self.cost = cost
+        self.status = status
+        self.raw = raw
+    }
+}
