@@ -17,5 +17,6 @@ public struct ImageSynthesisError: Error, Sendable, Equatable, CustomStringConve
         self.reason = reason
     }
 
+    /// `cannot synthesize <FORMAT> image <WxH>: <reason>`.
     public var description: String { "cannot synthesize \(format.rawValue) image \(size): \(reason)" }
 }

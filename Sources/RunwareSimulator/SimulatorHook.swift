@@ -8,8 +8,11 @@
 /// - `[sim:corrupt]`: generation succeeds but every served image (URL, base64 or data URI)
 ///   has bytes flipped in its middle, so a verifying client must reject it.
 public enum SimulatorHook: String, Sendable, CaseIterable {
+    /// Refuse the task at submission (`invalidContent`).
     case reject = "[sim:reject]"
+    /// Accept the task, then fail its generation (`inferenceFailed`).
     case fail = "[sim:fail]"
+    /// Generate normally but serve damaged image bytes.
     case corrupt = "[sim:corrupt]"
 
     /// The hooks present in a prompt.

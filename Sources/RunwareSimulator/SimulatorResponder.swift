@@ -2,7 +2,7 @@ import KontextCore
 import KontextNet
 
 /// Routes the simulator's HTTP surface:
-/// - `POST /v1`: Runware's task endpoint (`TaskEndpoint`).
+/// - `POST /v1`: Runware's task endpoint (`TaskEndpoint`); `X-Runware-Dry-Run: 1` validates and prices only.
 /// - `GET /image/ws/2/ii/<imageUUID>.<ext>`: generated images, with their Content-Type; 404 when
 ///   unknown or when the extension does not match the image's format.
 /// - `GET /assets/inputs/<name>.jpg`: a deterministic reference JPEG for any name.
@@ -18,7 +18,8 @@ struct SimulatorResponder: HTTPResponder {
         switch (request.method, path) {
         case ("POST", "/v1"), ("POST", "/v1/"):
             let reply = await TaskEndpoint(service: service).respond(
-                authorization: request.header("Authorization"), body: request.body)
+                authorization: request.header("Authorization"), body: request.body,
+                dryRun: request.header("X-Runware-Dry-Run") == "1")
             return .json(status: reply.status, body: JSONCoding.encode(reply.body))
         case ("GET", "/sim/state"):
             return .json(status: 200, body: JSONCoding.encode(service.stateReport))

@@ -6,6 +6,9 @@ import KontextCore
 ///
 /// Status: 401 for a missing or wrong API key, 400 when the body is not a non-empty JSON array
 /// or when every task failed, 200 otherwise.
+///
+/// Dry run (`X-Runware-Dry-Run: 1`): each `imageInference` task is validated and priced
+/// (`{"taskType","taskUUID","cost"}`) but neither run nor remembered, so no conflict follows.
 struct TaskEndpoint: Sendable {
     let service: SimulatedRunware
 
@@ -16,7 +19,7 @@ struct TaskEndpoint: Sendable {
     }
 
     /// Handles a request body given the `Authorization` header (if any).
-    func respond(authorization: String?, body: [UInt8]) async -> Reply {
+    func respond(authorization: String?, body: [UInt8], dryRun: Bool = false) async -> Reply {
         let parsed: JSONValue
         do {
             parsed = try JSONCoding.parse(body)
@@ -47,7 +50,7 @@ struct TaskEndpoint: Sendable {
         var errors: [JSONValue] = []
         var anySucceeded = false
         for element in elements {
-            let outcome = await run(element)
+            let outcome = await run(element, dryRun: dryRun)
             data += outcome.data
             errors += outcome.errors
             if !outcome.data.isEmpty { anySucceeded = true }
@@ -60,7 +63,7 @@ struct TaskEndpoint: Sendable {
 
     private typealias Outcome = (data: [JSONValue], errors: [JSONValue])
 
-    private func run(_ element: JSONValue) async -> Outcome {
+    private func run(_ element: JSONValue, dryRun: Bool) async -> Outcome {
         guard element.objectValue != nil else {
             return ([], [RunwareErrorObject(
                 code: "invalidTask", message: "Each task must be a JSON object, got \(element.typeName).",
@@ -70,7 +73,7 @@ struct TaskEndpoint: Sendable {
         let taskType = element["taskType"]?.stringValue
         switch taskType {
         case "imageInference":
-            return await submit(element)
+            return await submit(element, dryRun: dryRun)
         case "getResponse":
             return poll(element)
         default:
@@ -84,7 +87,7 @@ struct TaskEndpoint: Sendable {
         }
     }
 
-    private func submit(_ element: JSONValue) async -> Outcome {
+    private func submit(_ element: JSONValue, dryRun: Bool) async -> Outcome {
         service.countSubmission()
         let rawTaskUUID = element["taskUUID"]?.stringValue
         let task: ImageInferenceTask
@@ -103,6 +106,12 @@ struct TaskEndpoint: Sendable {
                 parameter: "positivePrompt", taskType: "imageInference", taskUUID: taskUUID,
                 documentation: RunwareErrorObject.documentationBase + "#request-positiveprompt"
             ).jsonValue])
+        }
+        if dryRun {
+            let cost = Double(task.numberResults) * service.configuration.costPerImage
+            return ([.object([
+                "taskType": .string("imageInference"), "taskUUID": .string(taskUUID), "cost": .double(cost),
+            ])], [])
         }
         switch service.accept(task, taskUUID: taskUUID, hooks: hooks) {
         case .conflict:

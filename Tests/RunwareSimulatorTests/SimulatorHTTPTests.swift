@@ -178,7 +178,7 @@ struct SimulatorHTTPTests {
 
     @Test("getResponse over HTTP: processing, then both results with status success")
     func getResponse() async throws {
-        let session = try await SimulatorSession.start(delay: 0.4)
+        let session = try await SimulatorSession.start(delay: 1)
         let uuid = TaskFixture.uuid()
         _ = try await session.post([TaskFixture.task(uuid: uuid, extra: [
             "deliveryMethod": .string("async"), "numberResults": .integer(2),

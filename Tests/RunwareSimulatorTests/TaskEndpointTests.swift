@@ -192,7 +192,7 @@ struct TaskEndpointTests {
 
     @Test("getResponse reports processing first, then every result with status success")
     func cumulativeState() async throws {
-        let service = Self.makeService(delay: 0.3)
+        let service = Self.makeService(delay: 0.6)
         let uuid = TaskFixture.uuid()
         _ = await Self.send(service, [TaskFixture.task(uuid: uuid, extra: [
             "deliveryMethod": .string("async"), "numberResults": .integer(2),
@@ -326,6 +326,23 @@ struct TaskEndpointTests {
         #expect(await eventually { transport.posts.count == 3 })
         try await Task.sleep(for: .milliseconds(100))
         #expect(transport.posts.count == 3)
+        await service.stop()
+    }
+
+    @Test("a dry run validates and prices without running or remembering the task")
+    func dryRun() async throws {
+        let service = Self.makeService()
+        let uuid = TaskFixture.uuid()
+        let body = JSONCoding.encode(.array([TaskFixture.task(uuid: uuid, extra: ["numberResults": .integer(2)])]))
+        let endpoint = TaskEndpoint(service: service)
+        let priced = await endpoint.respond(authorization: "Bearer \(Self.key)", body: body, dryRun: true)
+        #expect(priced.status == 200)
+        let item = try #require(priced.body.dataItems.first)
+        #expect(item["cost"]?.doubleValue.map { abs($0 - 0.0286) < 1e-9 } == true)
+        #expect(service.acceptedTaskCount == 0)
+        let real = await endpoint.respond(authorization: "Bearer \(Self.key)", body: body)
+        #expect(real.status == 200)
+        #expect(service.acceptedTaskCount == 1)
         await service.stop()
     }
 }
