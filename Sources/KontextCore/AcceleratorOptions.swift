@@ -25,6 +25,7 @@ public struct AcceleratorOptions: Sendable, Hashable {
     /// Steps skipped between DB Cache refreshes (≥ 1).
     public var dbCacheSkipInterval: Int?
 
+    /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
     public init(
         cacheEndStep: Int? = nil, cacheEndStepPercentage: Int? = nil, cacheMaxConsecutiveSteps: Int? = nil,
         cacheStartStep: Int? = nil, cacheStartStepPercentage: Int? = nil,

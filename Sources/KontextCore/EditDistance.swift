@@ -18,16 +18,24 @@ public enum EditDistance {
         return previous[target.count]
     }
 
-    /// The candidate closest to `name` ignoring letter case (first one on ties), or nil when
-    /// even the closest differs in more than half of its characters, which would be no help.
-    public static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
+    /// The candidate closest to `name` ignoring letter case (first one on ties), with its distance;
+    /// nil only when there are no candidates.
+    public static func closest(to name: String, in candidates: some Sequence<String>) -> (name: String, distance: Int)? {
         let lowered = name.lowercased()
-        var best: (candidate: String, distance: Int)?
+        var best: (name: String, distance: Int)?
         for candidate in candidates {
             let distance = levenshtein(lowered, candidate.lowercased())
             if best == nil || distance < best!.distance { best = (candidate, distance) }
         }
-        guard let best, best.distance <= max(2, max(name.count, best.candidate.count) / 2) else { return nil }
-        return best.candidate
+        return best
+    }
+
+    /// The candidate closest to `name` ignoring letter case, or nil when even the closest differs
+    /// in more than half of its characters, which would be no help as a "did you mean".
+    public static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
+        guard let best = closest(to: name, in: candidates),
+            best.distance <= max(2, max(name.count, best.name.count) / 2)
+        else { return nil }
+        return best.name
     }
 }

@@ -15,6 +15,7 @@ public struct IPAdapterSpec: Sendable, Hashable {
     /// Influence on composition/layout, 0…1.
     public var weightComposition: Double?
 
+    /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
     public init(
         model: String, weight: Double? = nil, guideImages: [String], combineMethod: String? = nil,
         embedScaling: String? = nil, weightType: String? = nil, weightComposition: Double? = nil

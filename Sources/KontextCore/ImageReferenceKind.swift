@@ -63,7 +63,11 @@ public enum ImageReferenceKind: String, Sendable, Hashable, CaseIterable {
         if compact.isEmpty { return "no data" }
         guard compact.allSatisfy(isBase64Byte) else { return "contains characters outside the base64 alphabet" }
         guard compact.count % 4 == 0 else { return "length \(compact.count) is not a multiple of 4" }
-        guard let decoded = Data(base64Encoded: Data(compact)) else { return "padding is malformed" }
+        // Padding may only close the text: "xx==" or "xxx=", never "x=xx".
+        let padding = compact.reversed().prefix { $0 == UInt8(ascii: "=") }.count
+        guard padding <= 2, !compact.dropLast(padding).contains(UInt8(ascii: "=")),
+            let decoded = Data(base64Encoded: Data(compact))
+        else { return "padding is malformed" }
         guard hasImageSignature(decoded) else { return "decoded bytes are not a PNG, JPEG or WEBP image" }
         return nil
     }

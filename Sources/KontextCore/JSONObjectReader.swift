@@ -74,10 +74,13 @@ struct JSONObjectReader {
         switch value {
         case .integer(let integer):
             number = Int(integer)
-        case .unsignedInteger:
-            // Larger than any bound used in the schema.
-            log.record(field: fieldPath(key), rule: rangeRule ?? "must fit a 64-bit integer", offending: value)
-            return nil
+        case .unsignedInteger(let integer):
+            // The parser only uses this case above Int64.max, but a hand-built value may be small.
+            guard let exact = Int(exactly: integer) else {
+                log.record(field: fieldPath(key), rule: rangeRule ?? "must fit a 64-bit integer", offending: value)
+                return nil
+            }
+            number = exact
         case .double(let double) where double.rounded() == double && double.isFinite:
             guard let exact = Int(exactly: double) else {
                 log.record(field: fieldPath(key), rule: rangeRule ?? "must fit a 64-bit integer", offending: value)

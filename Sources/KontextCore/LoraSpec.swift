@@ -10,6 +10,7 @@ public struct LoraSpec: Sendable, Hashable {
     /// The stage names Runware accepts, in canonical spelling.
     public static let transformers = ["high", "low", "both"]
 
+    /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
     public init(model: String, weight: Double? = nil, transformer: String? = nil) {
         self.model = model
         self.weight = weight

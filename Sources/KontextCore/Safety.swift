@@ -8,6 +8,7 @@ public struct Safety: Sendable, Hashable {
     /// The modes Runware accepts, in canonical spelling.
     public static let modes = ["none", "fast"]
 
+    /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
     public init(checkContent: Bool? = nil, mode: String? = nil) {
         self.checkContent = checkContent
         self.mode = mode

@@ -250,7 +250,13 @@ public enum TaskValidator {
     private static func readScheduler(_ task: JSONObjectReader, into log: inout ValidationLog) -> String? {
         guard let name = task.string("scheduler", into: &log) else { return nil }
         if let canonical = SchedulerCatalog.canonicalName(name) { return canonical }
-        let hint = SchedulerCatalog.nearest(to: name).map { " (did you mean \($0)?)" } ?? ""
+        // Always name a scheduler: a typo gets "did you mean", anything else the closest known name.
+        let hint: String
+        if let near = SchedulerCatalog.nearest(to: name) {
+            hint = " (did you mean \(near)?)"
+        } else {
+            hint = EditDistance.closest(to: name, in: SchedulerCatalog.known).map { " (nearest known: \($0.name))" } ?? ""
+        }
         log.record(field: "scheduler", rule: "must be a known scheduler\(hint)", offending: .string(name))
         return nil
     }

@@ -17,6 +17,7 @@ public struct UltralyticsOptions: Sendable, Hashable {
     /// Refinement strength, 0–1.
     public var strength: Double?
 
+    /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
     public init(
         cfgScale: Double? = nil, confidence: Double? = nil, maskBlur: Int? = nil, maskPadding: Int? = nil,
         negativePrompt: String? = nil, positivePrompt: String? = nil, steps: Int? = nil, strength: Double? = nil
