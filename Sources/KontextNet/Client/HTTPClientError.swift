@@ -1,0 +1,47 @@
+/// Why a `CurlHTTPClient` request produced no response, and whether the server may have acted on it.
+public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+    /// The class of failure, coarse enough for retry decisions.
+    public enum Kind: String, Sendable {
+        /// The total, connect or low-speed time limit passed.
+        case timeout
+        /// The TCP connection could not be made (refused, unreachable).
+        case connectionFailed
+        /// The host name did not resolve.
+        case resolveFailed
+        /// The response body (or its announced Content-Length) exceeded `maxResponseBytes`.
+        case responseTooLarge
+        /// TLS handshake or certificate verification failed.
+        case tls
+        /// Sending the request failed part way.
+        case sendFailed
+        /// Receiving the response failed (reset, empty or malformed reply).
+        case receiveFailed
+        /// The URL is malformed or not http/https.
+        case invalidURL
+        /// Anything else, including a cancelled task and use after `shutdown()`.
+        case other
+    }
+
+    /// The class of failure.
+    public let kind: Kind
+    /// The URL of the failed request.
+    public let url: String
+    /// curl's error buffer text followed by the CURLcode name, or the client's own explanation.
+    public let message: String
+    /// True when the request may have reached the server (timeout/receive errors after sending):
+    /// callers must treat the outcome as unknown.
+    public var outcomeUnknown: Bool
+
+    /// Creates an error; used by the client and by test doubles.
+    public init(kind: Kind, url: String, message: String, outcomeUnknown: Bool) {
+        self.kind = kind
+        self.url = url
+        self.message = message
+        self.outcomeUnknown = outcomeUnknown
+    }
+
+    /// "<kind> for <url>: <message>", plus a note when the outcome is unknown.
+    public var description: String {
+        "\(kind.rawValue) for \(url): \(message)" + (outcomeUnknown ? " (request may have reached the server)" : "")
+    }
+}

@@ -1,1 +1,0 @@
-// The KontextNet module; its code lands with the backbone issue.

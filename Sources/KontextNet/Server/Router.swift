@@ -1,0 +1,49 @@
+/// An `HTTPResponder` that dispatches on method and path pattern ("/v1/tasks/:uuid").
+///
+/// No matching path answers 404 `not_found`; a matching path without the method answers 405
+/// `method_not_allowed` with an `Allow` header. When several patterns match, the one with the most
+/// literal segments wins, then the one added first. HEAD falls back to a GET route (body dropped by the server).
+public struct Router: HTTPResponder {
+    /// Handles one routed request; receives the values captured by the pattern's `:name` segments.
+    public typealias Handler = @Sendable (HTTPRequest, RouteParameters) async -> HTTPResponse
+
+    private struct Route: Sendable {
+        let method: String
+        let pattern: RoutePattern
+        let handler: Handler
+    }
+
+    private var routes: [Route] = []
+
+    /// Creates a router with no routes (every request answers 404).
+    public init() {}
+
+    /// Adds a route; `method` is compared case-insensitively, `pattern` is like "/webhooks/runware/:taskUUID".
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append(Route(method: method.uppercased(), pattern: RoutePattern(pattern), handler: handler))
+    }
+
+    /// Runs the best matching route's handler, or answers 404/405 as JSON.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let rawPath = PercentDecoding.rawPath(of: request.uri)
+        let matches = routes.compactMap { route in route.pattern.match(rawPath: rawPath).map { (route, $0) } }
+        guard !matches.isEmpty else {
+            return .error(status: 404, code: "not_found", message: "no route for \(request.method) \(request.path)")
+        }
+        let method = request.method.uppercased()
+        let candidates = matches.filter { $0.0.method == method }
+        let usable = candidates.isEmpty && method == "HEAD" ? matches.filter { $0.0.method == "GET" } : candidates
+        // max(by:) keeps the first of equals, which is the route added first.
+        guard let (route, parameters) = usable.max(by: { $0.0.pattern.literalCount < $1.0.pattern.literalCount })
+        else {
+            var allowed = Set(matches.map(\.0.method))
+            if allowed.contains("GET") { allowed.insert("HEAD") }
+            let allow = allowed.sorted().joined(separator: ", ")
+            return .error(
+                status: 405, code: "method_not_allowed",
+                message: "\(request.method) is not allowed on \(request.path); allowed: \(allow)",
+                extraHeaders: [HTTPHeader(name: "Allow", value: allow)])
+        }
+        return await route.handler(request, parameters)
+    }
+}

@@ -1,1 +1,0 @@
-// The RunwareSimulator module; its code lands with the backbone issue.

@@ -1,0 +1,99 @@
+import KontextCore
+import KontextNet
+import Logging
+
+/// A local stand-in for Runware's REST API, faithful to the project's protocol notes, for the
+/// demo and end-to-end tests (in-process here, or as the `runware-sim` executable).
+///
+/// It speaks `POST /v1` (authentication, `imageInference`, `getResponse`, Runware's error
+/// envelope, `conflictTaskUUID`), generates real JPEG/PNG/WebP images after
+/// `generationDelay`, serves them at `/image/ws/2/ii/<imageUUID>.<ext>`, POSTs one webhook per
+/// result with Runware's retry policy, serves reference JPEGs at `/assets/inputs/<name>.jpg`,
+/// and reports its state at `GET /sim/state`. Prompt markers (`SimulatorHook`) make it reject,
+/// fail or corrupt on purpose.
+///
+/// Lifecycle: `start()` once, `stop()` once; a stopped simulator cannot be restarted.
+public final class RunwareSimulator: Sendable {
+    /// The configuration it was created with.
+    public let configuration: SimulatorConfiguration
+    private let service: SimulatedRunware
+    private let server: HTTPServer
+    private let client: CurlHTTPClient
+
+    /// Creates a simulator that is not yet listening.
+    public init(configuration: SimulatorConfiguration = SimulatorConfiguration(), logger: Logger = Logger(label: "runware-sim")) {
+        self.configuration = configuration
+        let client = CurlHTTPClient(configuration: .init(threads: 4, userAgent: "runware-sim"), logger: logger)
+        self.client = client
+        let service = SimulatedRunware(
+            configuration: configuration, transport: CurlWebhookTransport(client: client), logger: logger)
+        self.service = service
+        self.server = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: configuration.host, port: configuration.port, maxBodyBytes: configuration.maxBodyBytes,
+                name: "runware-sim"),
+            responder: SimulatorResponder(service: service), logger: logger)
+    }
+
+    /// Binds and starts serving; returns the bound port (the chosen one when configured with 0).
+    /// Throws when binding fails or when called a second time.
+    public func start() async throws -> Int {
+        let port = try await server.start()
+        service.setPublicBaseURL(configuration.publicBaseURL.map(Self.trimmingTrailingSlash) ?? Self.localURL(host: configuration.host, port: port))
+        return port
+    }
+
+    /// Stops accepting requests, cancels pending generations and webhook retries, and releases
+    /// the HTTP client. Safe to call when never started.
+    public func stop() async {
+        await service.stop()
+        await server.stop()
+        client.shutdown()
+    }
+
+    /// The bound port while running, else nil.
+    public var port: Int? { server.port }
+
+    /// `http://<host>:<port>` of the running simulator (127.0.0.1 when bound to a wildcard
+    /// address); empty before `start()`.
+    public var baseURL: String {
+        guard let port = server.port else { return "" }
+        return Self.localURL(host: configuration.host, port: port)
+    }
+
+    /// The task endpoint, `<baseURL>/v1`, to configure a Runware client with.
+    public var endpointURL: String { baseURL + "/v1" }
+
+    // MARK: Inspection for tests
+
+    /// Every image generated so far, in generation order, with the SHA-256 of the bytes served.
+    public func generatedImages() -> [GeneratedImage] { service.generatedImages }
+
+    /// Webhook delivery attempts so far, keyed by imageUUID (by taskUUID for a failure notice);
+    /// retries count, so a receiver that answered 500 twice then 200 shows 3.
+    public var webhookAttempts: [String: Int] { service.webhookAttempts }
+
+    /// Every `imageInference` task element received with a valid API key, whatever its outcome
+    /// (rejected, conflicting and re-sent ones included).
+    public var submittedTaskCount: Int { service.submittedTaskCount }
+
+    /// Tasks that passed validation and were run (each taskUUID once).
+    public var acceptedTaskCount: Int { service.acceptedTaskCount }
+
+    /// The same state `GET /sim/state` serves: counts, images, webhook attempts and tasks.
+    public func stateReport() -> JSONValue { service.stateReport }
+
+    static func localURL(host: String, port: Int) -> String {
+        switch host {
+        case "0.0.0.0", "": return "http://127.0.0.1:\(port)"
+        case "::", "[::]": return "http://[::1]:\(port)"
+        default: return host.contains(":") && !host.hasPrefix("[") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+        }
+    }
+
+    static func trimmingTrailingSlash(_ url: String) -> String {
+        var url = url
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+}

@@ -1,0 +1,22 @@
+/// Markers a test writes into `positivePrompt` to make the simulator misbehave on purpose.
+///
+/// - `[sim:reject]`: the task is refused at submission (error code `invalidContent`, HTTP 400
+///   when it is the only task), as Runware refuses a prompt its moderation blocks.
+/// - `[sim:fail]`: the task is accepted but generation fails: no image, one failure webhook
+///   (`{"errors":[{"code":"inferenceFailed",...,"status":"error"}]}`, or the bare error object
+///   with the `.bare` body variant), and `getResponse` reports the error.
+/// - `[sim:corrupt]`: generation succeeds but every served image (URL, base64 or data URI)
+///   has bytes flipped in its middle, so a verifying client must reject it.
+public enum SimulatorHook: String, Sendable, CaseIterable {
+    /// Refuse the task at submission (`invalidContent`).
+    case reject = "[sim:reject]"
+    /// Accept the task, then fail its generation (`inferenceFailed`).
+    case fail = "[sim:fail]"
+    /// Generate normally but serve damaged image bytes.
+    case corrupt = "[sim:corrupt]"
+
+    /// The hooks present in a prompt.
+    public static func hooks(in prompt: String) -> Set<SimulatorHook> {
+        Set(allCases.filter { prompt.contains($0.rawValue) })
+    }
+}
