@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         // System libraries: pkg-config plus a small shim header, nothing else.
@@ -58,6 +59,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -72,7 +75,7 @@ let package = Package(
         .target(
             name: "RunwareSimulator",
             dependencies: [
-                "KontextCore", "KontextNet", "CImageCodecs",
+                "KontextCore", "KontextCrypto", "KontextNet", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -94,9 +97,16 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
-        .testTarget(name: "RunwareSimulatorTests", dependencies: ["RunwareSimulator", "KontextCore", "KontextNet"], swiftSettings: strict),
+        .testTarget(
+            name: "RunwareSimulatorTests",
+            dependencies: [
+                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "KontextDaemonTests", dependencies: [
             "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]
 )

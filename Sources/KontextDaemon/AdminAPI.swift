@@ -130,7 +130,7 @@ struct AdminAPI: Sendable {
             var object: [String: JSONValue] = ["tasks": .array(page.tasks.map(TaskRendering.summary))]
             object["nextCursor"] = page.nextCursor.map(JSONValue.string) ?? .null
             return json(200, .object(object))
-        } catch let error as StoreError where error.isInvalidCursor {
+        } catch let error as StoreError where error.kind == .invalidInput {
             return HTTPResponse.error(status: 400, code: "invalid_query", message: "after: \(error)")
         } catch {
             return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")

@@ -142,7 +142,7 @@ public final class Daemon: Service {
         }
         client.shutdown()
         try? await threadPool.shutdownGracefully()
-        store.close()
+        await store.close()
         logger.notice("kontextd stopped")
     }
 }
