@@ -181,4 +181,20 @@ struct HTTPConnectionHandlerTests {
         channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.all)
         try await channel.closeFuture.get()
     }
+
+    @Test func expectContinueGetsInterimResponseBeforeBody() async throws {
+        let responder = RecordingResponder()
+        let channel = try await makeChannel(responder)
+        try await send("POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n", to: channel)
+        guard case .byteBuffer(let interim) = try await channel.waitForOutboundWrite(as: IOData.self) else {
+            Issue.record("the interim response was not a byte buffer")
+            return
+        }
+        #expect(String(buffer: interim).hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        try await send("abc", to: channel)
+        let response = try #require(try await responses(1, from: channel).first)
+        #expect(response.status == 200)
+        #expect(responder.requests.map(\.body) == [Array("abc".utf8)])
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
 }
