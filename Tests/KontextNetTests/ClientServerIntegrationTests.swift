@@ -3,7 +3,7 @@ import Testing
 @testable import KontextNet
 
 /// A real `HTTPServer` on 127.0.0.1 (ephemeral port) exercised through `CurlHTTPClient`.
-@Suite("Client and server over loopback")
+@Suite("Client and server over loopback", .timeLimit(.minutes(1)))
 struct ClientServerIntegrationTests {
     private static func router() -> Router {
         var router = Router()
@@ -156,7 +156,62 @@ struct ClientServerIntegrationTests {
     }
 }
 
-@Suite("Curl client without a server")
+@Suite("Server lifecycle and client cancellation", .timeLimit(.minutes(1)))
+struct LifecycleTests {
+    @Test func stopLetsInFlightResponseFinish() async throws {
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let responder = RecordingResponder { _ in
+            startedContinuation.yield()
+            try? await Task.sleep(for: .milliseconds(300))
+            return HTTPResponse(status: 200, body: Array("finished".utf8))
+        }
+        let server = HTTPServer(configuration: HTTPServerConfiguration(), responder: responder, logger: silentLogger)
+        let port = try await server.start()
+        let client = CurlHTTPClient(configuration: .init(threads: 1))
+        defer { client.shutdown() }
+        async let response = client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/x"))
+        for await _ in started { break }
+        await server.stop()
+        let finished = try await response
+        #expect(finished.status == 200)
+        #expect(finished.body == Array("finished".utf8))
+        #expect(finished.header("connection") == "close")
+        await #expect(throws: HTTPServerError.self) { _ = try await server.start() }
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let responder = RecordingResponder { _ in
+            startedContinuation.yield()
+            try? await Task.sleep(for: .seconds(3))
+            return HTTPResponse(status: 200)
+        }
+        let server = HTTPServer(configuration: HTTPServerConfiguration(), responder: responder, logger: silentLogger)
+        let port = try await server.start()
+        let client = CurlHTTPClient(configuration: .init(threads: 1))
+        let task = Task { () async -> Result<HTTPClientResponse, HTTPClientError> in
+            do throws(HTTPClientError) {
+                return .success(try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/x", timeout: 20)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        for await _ in started { break }
+        task.cancel()
+        let result = await task.value
+        client.shutdown()
+        await server.stop()
+        guard case .failure(let error) = result else {
+            Issue.record("a cancelled request returned a response")
+            return
+        }
+        #expect(error.kind == .other)
+        #expect(error.outcomeUnknown)
+        #expect(error.message.contains("cancelled"))
+    }
+}
+
+@Suite("Curl client without a server", .timeLimit(.minutes(1)))
 struct CurlHTTPClientTests {
     @Test func unsupportedSchemeIsInvalidURL() async {
         let client = CurlHTTPClient(configuration: .init(threads: 1))

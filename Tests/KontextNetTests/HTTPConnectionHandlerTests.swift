@@ -7,7 +7,7 @@ import Testing
 
 /// The connection handler in the real HTTP pipeline, driven through NIO's async testing channel
 /// (the thread-safe EmbeddedChannel, needed because the responder runs in a Task).
-@Suite("HTTP connection handler")
+@Suite("HTTP connection handler", .timeLimit(.minutes(1)))
 struct HTTPConnectionHandlerTests {
     /// A connected testing channel with the server's pipeline and the given responder.
     private func makeChannel(_ responder: any HTTPResponder, maxBodyBytes: Int = 100) async throws -> NIOAsyncTestingChannel {
@@ -160,5 +160,41 @@ struct HTTPConnectionHandlerTests {
         #expect(response.status == 400)
         try await channel.closeFuture.get()
         #expect(responder.requests.isEmpty)
+    }
+
+    @Test func idleConnectionClosesButNotWhileResponderWorks() async throws {
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+        let responder = RecordingResponder { _ in
+            startedContinuation.yield()
+            for await _ in release { break }
+            return HTTPResponse(status: 200)
+        }
+        let channel = try await makeChannel(responder)
+        try await send("GET /wait HTTP/1.1\r\nHost: h\r\n\r\n", to: channel)
+        for await _ in started { break }
+        channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.all)
+        #expect(channel.isActive)
+        releaseContinuation.yield()
+        let response = try #require(try await responses(1, from: channel).first)
+        #expect(response.status == 200)
+        channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.all)
+        try await channel.closeFuture.get()
+    }
+
+    @Test func expectContinueGetsInterimResponseBeforeBody() async throws {
+        let responder = RecordingResponder()
+        let channel = try await makeChannel(responder)
+        try await send("POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n", to: channel)
+        guard case .byteBuffer(let interim) = try await channel.waitForOutboundWrite(as: IOData.self) else {
+            Issue.record("the interim response was not a byte buffer")
+            return
+        }
+        #expect(String(buffer: interim).hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        try await send("abc", to: channel)
+        let response = try #require(try await responses(1, from: channel).first)
+        #expect(response.status == 200)
+        #expect(responder.requests.map(\.body) == [Array("abc".utf8)])
+        _ = try await channel.finish(acceptAlreadyClosed: true)
     }
 }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import KontextNet
 
-@Suite("Router")
+@Suite("Router", .timeLimit(.minutes(1)))
 struct RouterTests {
     private func router() -> Router {
         var router = Router()
@@ -61,7 +61,7 @@ struct RouterTests {
     }
 }
 
-@Suite("HTTP request and response values")
+@Suite("HTTP request and response values", .timeLimit(.minutes(1)))
 struct HTTPMessageTests {
     @Test func errorBodyEscapesJSON() {
         let response = HTTPResponse.error(

@@ -100,6 +100,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         state = .receiving(head: head, body: context.channel.allocator.buffer(capacity: 0))
+        if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            // Clients that ask wait for this (or a timeout) before sending the body.
+            let interim = HTTPResponseHead(version: head.version, status: .continue)
+            context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+        }
     }
 
     /// Answers 413 before the body is complete and moves to discarding.
