@@ -1,5 +1,6 @@
 import CoreMetrics
-import Prometheus
+import struct Prometheus.PrometheusMetricsFactory
+import class Prometheus.PrometheusCollectorRegistry
 
 /// The daemon's counters, in its own Prometheus registry so `/metrics` shows exactly this daemon
 /// (several daemons may share one test process).

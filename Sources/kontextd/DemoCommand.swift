@@ -133,18 +133,23 @@ struct DemoCommand: AsyncParsableCommand {
             for result in detail["results"]?.arrayValue ?? [] {
                 let imageUUID = result["imageUUID"]?.stringValue ?? "?"
                 let sha = result["sha256"]?.stringValue ?? ""
-                let size = [result["width"], result["height"]].compactMap { $0?.int64Value }.map(String.init).joined(separator: "x")
+                let dimensions: [Int64] = [result["width"]?.int64Value, result["height"]?.int64Value].compactMap { $0 }
+                let size: String = dimensions.map { String($0) }.joined(separator: "x")
                 if result["state"]?.stringValue == "stored" {
                     let onDisk = result["path"]?.stringValue.flatMap { FileManager.default.contents(atPath: $0) }.map { SHA256Digest.hexHash(Array($0)) }
                     if onDisk != sha { problems.append("\(imageUUID): file on disk does not hash to \(sha)") }
                     if generated[imageUUID] != sha { problems.append("\(imageUUID): stored bytes differ from what the simulator generated") }
                 }
-                rows.append([
-                    example.title.split(separator: " ").prefix(2).joined(separator: " "), String(uuid.prefix(8)), state,
-                    String(imageUUID.prefix(8)), result["format"]?.stringValue ?? "-", size.isEmpty ? "-" : size,
-                    result["byteSize"].flatMap { $0?.int64Value }.map { "\($0)" } ?? "-", sha.isEmpty ? "-" : String(sha.prefix(16)) + "…",
-                    result["cost"]?.doubleValue.map { String(format: "$%.4f", $0) } ?? "-",
-                ])
+                let title: String = example.title.split(separator: " ").prefix(2).joined(separator: " ")
+                let format: String = result["format"]?.stringValue ?? "-"
+                let bytes: String = result["byteSize"]?.int64Value.map { String($0) } ?? "-"
+                let shortSHA: String = sha.isEmpty ? "-" : String(sha.prefix(16)) + "…"
+                let cost: String = result["cost"]?.doubleValue.map { String(format: "$%.4f", $0) } ?? "-"
+                let row: [String] = [
+                    title, String(uuid.prefix(8)), state, String(imageUUID.prefix(8)), format, size.isEmpty ? "-" : size,
+                    bytes, shortSHA, cost,
+                ]
+                rows.append(row)
             }
         }
         say(TaskReport.table(rows, header: ["TASK", "UUID", "STATE", "IMAGE", "FORMAT", "SIZE", "BYTES", "SHA256", "COST"]))
