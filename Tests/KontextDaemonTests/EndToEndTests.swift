@@ -102,7 +102,8 @@ import Testing
         #expect(detail["state"] == .string("rejected"))
         let code = try #require(detail["error"]?["code"]?.stringValue)
         #expect(!code.isEmpty && code != "unknown")
-        #expect(!(detail["error"]?["message"]?.stringValue ?? "").isEmpty)
+        let message: String = detail["error"]?["message"]?.stringValue ?? ""
+        #expect(!message.isEmpty)
         #expect(detail["errors"]?.arrayValue?.first?["code"]?.stringValue == code)
         await harness.stop()
     }
