@@ -32,10 +32,13 @@ final class Reconciler: Sendable {
     /// The deadline after submission for `task`: `overdueAfter`, or half the task's `ttl` when
     /// that is sooner, so results are found while their URLs still work.
     func deadline(for task: TaskRecord) -> Double {
-        guard let ttl = (try? JSONCoding.parse(task.payloadJSON))?["ttl"]?.doubleValue, ttl > 0 else {
-            return configuration.overdueAfter
-        }
-        return min(configuration.overdueAfter, ttl / 2)
+        Self.deadline(overdueAfter: configuration.overdueAfter, ttl: (try? JSONCoding.parse(task.payloadJSON))?["ttl"]?.doubleValue)
+    }
+
+    /// `overdueAfter`, or half of `ttl` when that is sooner.
+    static func deadline(overdueAfter: Double, ttl: Double?) -> Double {
+        guard let ttl, ttl > 0 else { return overdueAfter }
+        return min(overdueAfter, ttl / 2)
     }
 
     /// Reconciles until the task is cancelled.

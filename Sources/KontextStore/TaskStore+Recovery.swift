@@ -112,11 +112,4 @@ extension TaskStore {
             try db.queryFirst("SELECT COUNT(*) FROM results WHERE received_via = 'poll'", [], row: { $0.int(at: 0) }) ?? 0
         }
     }
-
-    /// True when a task with this UUID exists (a cheap check for the webhook path).
-    public func taskExists(_ taskUUID: String) async throws(StoreError) -> Bool {
-        try await read("taskExists") { (db) throws(StoreError) -> Bool in
-            try db.queryFirst("SELECT 1 FROM tasks WHERE task_uuid = ?", [.text(taskUUID)], row: { _ in true }) ?? false
-        }
-    }
 }
