@@ -155,6 +155,8 @@ final class ResultIngestor: Sendable {
     }
 
     private func fetchFailed(_ result: ResultRecord, _ error: ImageFetchError) async {
+        // A download cut short by shutdown is not the image's fault: it is simply tried again after restart.
+        if Task.isCancelled { return }
         if error.urlExpired, await refreshURL(of: result) { return }
         guard error.isTransient else {
             await fail(result, reason: error.reason)
