@@ -98,6 +98,14 @@ public final class RunwareSimulator: Sendable {
     /// How many times the task `taskUUID` was run (and paid for): 0 or 1.
     public func timesRun(_ taskUUID: String) -> Int { service.runCounts[taskUUID.lowercased()] ?? 0 }
 
+    /// The fault plan in force: `configuration.faults` until `replaceFaults(_:)`.
+    public var faults: FaultPlan { service.faults.plan }
+
+    /// Puts another fault plan in force from now on, e.g. `.none` to let a chaos test heal and
+    /// converge, or a harsher one; its random streams start afresh from its seed. Counts,
+    /// expired URLs and webhooks already scheduled are kept.
+    public func replaceFaults(_ plan: FaultPlan) { service.faults.replacePlan(plan) }
+
     /// How many of each fault actually happened, keyed by `FaultKind.rawValue`, every kind
     /// present (0 when it never happened).
     public func faultCounts() -> [String: Int] {

@@ -12,7 +12,7 @@ import Synchronization
 final class SimulatedRunware: Sendable {
     let configuration: SimulatorConfiguration
     let logger: Logger
-    /// Draws and counts the faults of `configuration.faults`.
+    /// Draws and counts the faults of `configuration.faults` (or of the plan that replaced it).
     let faults: FaultInjector
     private let delivery: WebhookDelivery
     private let ledger = Mutex(SimulatorLedger())
@@ -278,7 +278,7 @@ final class SimulatedRunware: Sendable {
             // Inline outputs have no URL history; their path still serves the bytes, as before.
             guard let history = ledger.imageURLs[imageUUID] else { return version == 0 ? .live(image) : .unknown }
             guard version <= history.latestVersion else { return .unknown }
-            return history.isLive(version: version, at: .now, lifetime: configuration.faults.imageURLLifetime)
+            return history.isLive(version: version, at: .now, lifetime: faults.plan.imageURLLifetime)
                 ? .live(image) : .expired
         }
         if case .expired = lookup { faults.record(.expiredURLRequested) }
@@ -298,7 +298,7 @@ final class SimulatedRunware: Sendable {
                     let imageUUID = fields["imageUUID"]?.stringValue, var history = ledger.imageURLs[imageUUID]
                 else { return item }
                 var version = history.latestVersion
-                if !history.isLive(version: version, at: now, lifetime: configuration.faults.imageURLLifetime) {
+                if !history.isLive(version: version, at: now, lifetime: faults.plan.imageURLLifetime) {
                     version = history.issue(at: now)
                     ledger.imageURLs[imageUUID] = history
                     issued += 1

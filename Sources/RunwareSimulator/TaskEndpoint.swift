@@ -75,7 +75,7 @@ struct TaskEndpoint: Sendable {
         for taskUUID in webhookBeforeAck {
             let configuration = service.configuration
             let bound = configuration.generationDelay + configuration.resultInterval + configuration.webhookTimeout
-                + max(0, configuration.faults.maxWebhookDelay) + 10
+                + max(0, service.faults.plan.maxWebhookDelay) + 10
             if await service.awaitWebhookAttempt(taskUUID: taskUUID, within: bound) {
                 service.faults.record(.webhookBeforeAck)
             }
