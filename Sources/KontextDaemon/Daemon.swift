@@ -62,21 +62,19 @@ public final class Daemon: Service {
         if let ports { return ports }
         let admin = AdminAPI(
             store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics, logger: logger)
-        var adminConfiguration = HTTPServerConfiguration()
-        adminConfiguration.host = configuration.admin.host
-        adminConfiguration.port = configuration.admin.port
-        adminConfiguration.maxBodyBytes = configuration.admin.maxBodyBytes
-        adminConfiguration.name = "admin"
-        let adminServer = HTTPServer(configuration: adminConfiguration, responder: admin.router(), logger: logger)
+        let adminServer = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: configuration.admin.host, port: configuration.admin.port,
+                maxBodyBytes: configuration.admin.maxBodyBytes, name: "admin"),
+            responder: admin.router(), logger: logger)
 
         let receiver = WebhookReceiver(
             store: store, token: token, ingestSignal: ingestSignal, health: health, metrics: metrics, logger: logger)
-        var webhookConfiguration = HTTPServerConfiguration()
-        webhookConfiguration.host = configuration.webhook.host
-        webhookConfiguration.port = configuration.webhook.port
-        webhookConfiguration.maxBodyBytes = configuration.webhook.maxBodyBytes
-        webhookConfiguration.name = "webhook"
-        let webhookServer = HTTPServer(configuration: webhookConfiguration, responder: receiver, logger: logger)
+        let webhookServer = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: configuration.webhook.host, port: configuration.webhook.port,
+                maxBodyBytes: configuration.webhook.maxBodyBytes, name: "webhook"),
+            responder: receiver, logger: logger)
 
         let webhookPort = try await webhookServer.start()
         let adminPort: Int

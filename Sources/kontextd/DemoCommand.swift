@@ -26,12 +26,7 @@ struct DemoCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .notice
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(level: logLevel)
         try await reportingFailures { try await runDemo() }
     }
 

@@ -16,12 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "kontextd")
         // A file-size limit must surface as a write error the daemon reports (503, health), not kill it.
         signal(SIGXFSZ, SIG_IGN)
