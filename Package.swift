@@ -77,6 +77,9 @@ let package = Package(
             dependencies: [
                 "KontextCore", "KontextCrypto", "KontextNet", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .executableTarget(

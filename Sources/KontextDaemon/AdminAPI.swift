@@ -130,7 +130,7 @@ struct AdminAPI: Sendable {
             var object: [String: JSONValue] = ["tasks": .array(page.tasks.map(TaskRendering.summary))]
             object["nextCursor"] = page.nextCursor.map(JSONValue.string) ?? .null
             return json(200, .object(object))
-        } catch let error as StoreError where error.kind == .invalidInput {
+        } catch where error.kind == .invalidInput {
             return HTTPResponse.error(status: 400, code: "invalid_query", message: "after: \(error)")
         } catch {
             return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
@@ -184,6 +184,8 @@ struct AdminAPI: Sendable {
             for (state, count) in try await store.resultCounts() { results[state.rawValue] = .integer(Int64(count)) }
             object["tasks"] = .object(tasks)
             object["results"] = .object(results)
+            // Results found only by polling Runware: each is a webhook that was lost.
+            object["repairs"] = .integer(Int64(try await store.repairCount()))
         } catch {
             object["status"] = .string("degraded")
             conditions["storageUnavailable"] = .string("\(error)")

@@ -100,15 +100,18 @@ public final class Daemon: Service {
     /// Runs the workers until cancelled or gracefully shut down, then stops everything.
     public func run() async throws {
         let ports = try await start()
+        let api = RunwareAPI(client: client, configuration: configuration.runware)
         let submission = SubmissionWorker(
-            store: store, client: client, runware: configuration.runware,
-            webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token, signal: submitSignal,
-            ingestSignal: ingestSignal, health: health, metrics: metrics, pollInterval: configuration.pollInterval,
-            logger: logger)
+            store: store, api: api, webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token,
+            signal: submitSignal, ingestSignal: ingestSignal, health: health, metrics: metrics,
+            pollInterval: configuration.pollInterval, logger: logger)
         let ingestor = ResultIngestor(
             store: store, files: files, fetcher: ImageFetcher(client: client, configuration: configuration.images),
-            configuration: configuration.images, signal: ingestSignal, health: health, metrics: metrics,
-            pollInterval: configuration.pollInterval, threadPool: threadPool, logger: logger)
+            api: configuration.runware.apiKey.isEmpty ? nil : api, configuration: configuration.images, signal: ingestSignal,
+            health: health, metrics: metrics, pollInterval: configuration.pollInterval, threadPool: threadPool, logger: logger)
+        let reconciler = Reconciler(
+            store: store, api: api, configuration: configuration.reconcile, ingestSignal: ingestSignal, health: health,
+            metrics: metrics, logger: logger)
         if configuration.runware.apiKey.isEmpty {
             health.raise(.submissionPaused, reason: "no Runware API key configured (runware.apiKey, runware.apiKeyFile or the runware-api-key credential)")
         }
@@ -117,7 +120,10 @@ public final class Daemon: Service {
         // Graceful shutdown (SIGTERM under ServiceLifecycle) cancels the workers; so does cancelling this task.
         try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                if runSubmission { group.addTask { await submission.run() } }
+                if runSubmission {
+                    group.addTask { await submission.run() }
+                    group.addTask { await reconciler.run() }
+                }
                 group.addTask { await ingestor.run() }
                 group.addTask {
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }

@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable {
         public var requestTimeout: Double = 60
         /// How many queued tasks share one `POST /v1` at most. Default 8.
         public var maxTasksPerRequest: Int = 8
+        /// Sends without a verdict (429, 503, 504, timeouts) a task may suffer before it fails. Default 20.
+        public var maxSubmitFailures: Int = 20
 
         public init(apiURL: String = "https://api.runware.ai/v1", apiKey: String = "") {
             self.apiURL = apiURL
@@ -72,9 +74,26 @@ public struct DaemonConfiguration: Sendable {
         public var maxFetchAttempts: Int = 5
         /// Images fetched and verified at once. Default 4.
         public var concurrency: Int = 4
+        /// Fresh URLs asked of Runware (`getResponse`) per image after its URL expired (403/404). Default 3.
+        public var maxRefetches: Int = 3
 
         public init(allowedHosts: [String] = ["im.runware.ai"]) {
             self.allowedHosts = allowedHosts
+        }
+    }
+
+    /// The reconciler: finds results whose webhooks never came by asking Runware (`getResponse`).
+    public struct Reconcile: Sendable {
+        /// A submitted task with results still missing this many seconds after submission is
+        /// polled. With `ttl` set the deadline is at most half of it, well inside the URL lifetime.
+        /// Default 120.
+        public var overdueAfter: Double = 120
+        /// Seconds between two polls of the same task, and between reconciler rounds. Default 15.
+        public var interval: Double = 15
+
+        public init(overdueAfter: Double = 120, interval: Double = 15) {
+            self.overdueAfter = overdueAfter
+            self.interval = interval
         }
     }
 
@@ -84,6 +103,7 @@ public struct DaemonConfiguration: Sendable {
     public var webhook = Webhook()
     public var admin = Admin()
     public var images = Images()
+    public var reconcile = Reconcile()
     /// How often idle workers look for work even without a nudge, in seconds. Default 1.
     public var pollInterval: Double = 1
 

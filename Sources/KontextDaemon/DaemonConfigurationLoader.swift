@@ -34,6 +34,7 @@ public enum DaemonConfigurationLoader {
         result.runware.requestTimeout = config.double(forKey: "runware.requestTimeout", default: result.runware.requestTimeout)
         result.runware.maxTasksPerRequest = config.int(
             forKey: "runware.maxTasksPerRequest", default: result.runware.maxTasksPerRequest)
+        result.runware.maxSubmitFailures = config.int(forKey: "runware.maxSubmitFailures", default: result.runware.maxSubmitFailures)
         result.runware.apiKey = try secret(
             config: config, valueKey: "runware.apiKey", fileKey: "runware.apiKeyFile",
             credential: "runware-api-key", environment: environment
@@ -58,6 +59,9 @@ public enum DaemonConfigurationLoader {
         result.images.stallSeconds = config.int(forKey: "images.stallSeconds", default: result.images.stallSeconds)
         result.images.maxFetchAttempts = config.int(forKey: "images.maxFetchAttempts", default: result.images.maxFetchAttempts)
         result.images.concurrency = config.int(forKey: "images.concurrency", default: result.images.concurrency)
+        result.images.maxRefetches = config.int(forKey: "images.maxRefetches", default: result.images.maxRefetches)
+        result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
+        result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
 
         try DaemonConfigurationCheck.check(result)
         return result
@@ -120,6 +124,20 @@ public enum DaemonConfigurationCheck {
         }
         guard !configuration.images.allowedHosts.isEmpty else {
             throw ConfigurationError(key: "images.allowedHosts", rule: "must list at least one host", value: "[]")
+        }
+        guard configuration.runware.maxSubmitFailures >= 1 else {
+            throw ConfigurationError(
+                key: "runware.maxSubmitFailures", rule: "must be >= 1", value: "\(configuration.runware.maxSubmitFailures)")
+        }
+        guard configuration.images.maxRefetches >= 0 else {
+            throw ConfigurationError(key: "images.maxRefetches", rule: "must be >= 0", value: "\(configuration.images.maxRefetches)")
+        }
+        guard configuration.reconcile.overdueAfter > 0 else {
+            throw ConfigurationError(
+                key: "reconcile.overdueAfter", rule: "must be > 0 seconds", value: "\(configuration.reconcile.overdueAfter)")
+        }
+        guard configuration.reconcile.interval > 0 else {
+            throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
         }
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")

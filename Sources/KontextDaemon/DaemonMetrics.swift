@@ -20,6 +20,8 @@ public struct DaemonMetrics: Sendable {
     let imagesFailed: Counter
     let imageBytesStored: Counter
     let fetchRetries: Counter
+    let refetches: Counter
+    let repairs: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -40,6 +42,8 @@ public struct DaemonMetrics: Sendable {
         imagesFailed = counter("kontextd_images_total", [("outcome", "failed")])
         imageBytesStored = counter("kontextd_image_bytes_stored_total")
         fetchRetries = counter("kontextd_image_fetch_retries_total")
+        refetches = counter("kontextd_image_url_refetches_total")
+        repairs = counter("kontextd_reconciler_repairs_total")
     }
 
     /// The Prometheus text exposition of every metric.

@@ -8,6 +8,8 @@ struct ImageFetchError: Error, Sendable, CustomStringConvertible {
     let reason: String
     /// True for faults that may pass (timeouts, 5xx, dropped connections).
     let isTransient: Bool
+    /// True when the URL answered 403/404/410: it expired, and only a fresh URL can help.
+    var urlExpired = false
 
     var description: String { reason }
 }
@@ -64,8 +66,12 @@ struct ImageFetcher: Sendable {
             return response.body
         case 408, 425, 429, 500...599:
             throw ImageFetchError(reason: "download answered HTTP \(response.status)", isTransient: true)
+        case 403, 404, 410:
+            // The URL expired (or never existed): retrying it cannot help, a fresh one may.
+            var error = ImageFetchError(reason: "download answered HTTP \(response.status) (URL expired?)", isTransient: false)
+            error.urlExpired = true
+            throw error
         default:
-            // 403/404 mean the URL expired or never existed: retrying the same URL cannot help.
             throw ImageFetchError(reason: "download answered HTTP \(response.status)", isTransient: false)
         }
     }

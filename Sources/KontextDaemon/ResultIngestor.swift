@@ -10,13 +10,16 @@ import Synchronization
 /// structure and dimensions, hash, write content-addressed, then record the metadata.
 ///
 /// A result is marked stored only after its file is durable; one that fails verification is
-/// recorded failed with the reason and never kept as good. Transient download faults are
-/// retried with backoff up to `images.maxFetchAttempts`; storage faults are retried until
-/// storage returns, never turned into a failed result.
+/// recorded failed with the reason and never kept as good. Transient download faults — and bytes
+/// that fail verification after a download, which a damaged transfer explains — are retried with
+/// backoff up to `images.maxFetchAttempts`; an expired URL (403/404) is replaced by a fresh one
+/// from Runware's `getResponse`, up to `images.maxRefetches` times; storage faults are retried
+/// until storage returns, never turned into a failed result.
 final class ResultIngestor: Sendable {
     private let store: TaskStore
     private let files: ImageFileStore
     private let fetcher: ImageFetcher
+    private let api: RunwareAPI?
     private let configuration: DaemonConfiguration.Images
     private let signal: WorkSignal
     private let health: DaemonHealth
@@ -30,13 +33,14 @@ final class ResultIngestor: Sendable {
     private let notBefore = Mutex([String: Double]())
 
     init(
-        store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, configuration: DaemonConfiguration.Images,
+        store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, api: RunwareAPI?, configuration: DaemonConfiguration.Images,
         signal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
         threadPool: NIOThreadPool, logger: Logger
     ) {
         self.store = store
         self.files = files
         self.fetcher = fetcher
+        self.api = api
         self.configuration = configuration
         self.signal = signal
         self.health = health
@@ -104,7 +108,12 @@ final class ResultIngestor: Sendable {
         case .success(let image):
             verified = image
         case .failure(let error):
-            await fail(result, reason: "verification failed: \(error)")
+            if result.sourceKind == .url {
+                // A damaged transfer looks like a damaged image: fetch again before giving up.
+                await fetchFailed(result, ImageFetchError(reason: "verification failed: \(error)", isTransient: true))
+            } else {
+                await fail(result, reason: "verification failed: \(error)")
+            }
             return
         }
 
@@ -146,6 +155,9 @@ final class ResultIngestor: Sendable {
     }
 
     private func fetchFailed(_ result: ResultRecord, _ error: ImageFetchError) async {
+        // A download cut short by shutdown is not the image's fault: it is simply tried again after restart.
+        if Task.isCancelled { return }
+        if error.urlExpired, await refreshURL(of: result) { return }
         guard error.isTransient else {
             await fail(result, reason: error.reason)
             return
@@ -163,6 +175,31 @@ final class ResultIngestor: Sendable {
             metrics.fetchRetries.increment()
             logger.notice("image download will be retried", metadata: ["image": "\(result.imageUUID)", "attempt": "\(attempts)", "error": "\(error.reason)"])
             postpone(result.imageUUID, failures: attempts)
+        }
+    }
+
+    /// Asks Runware for a fresh URL of an expired image; true when the result now has one to try.
+    private func refreshURL(of result: ResultRecord) async -> Bool {
+        guard let api, result.refetches < configuration.maxRefetches else { return false }
+        let answer: RunwareAPI.Answer
+        do {
+            answer = try await api.getResponse([result.taskUUID])
+        } catch {
+            // Runware unreachable: try the refresh again later rather than fail the image now.
+            postpone(result.imageUUID, failures: 2)
+            return true
+        }
+        let fresh = answer.news()[result.taskUUID]?.results.first { $0.imageUUID.lowercased() == result.imageUUID }
+        guard case .url(let url)? = fresh?.source, url != result.sourceValue else { return false }
+        do {
+            let count = try await store.replaceResultSource(imageUUID: result.imageUUID, sourceValue: url)
+            metrics.refetches.increment()
+            logger.notice("image URL expired; fetching a fresh one", metadata: ["image": "\(result.imageUUID)", "refetch": "\(count)"])
+            notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
+            signal.notify()
+            return true
+        } catch {
+            return false
         }
     }
 

@@ -7,8 +7,8 @@ import Logging
 /// The webhook listener's responder: `POST /webhooks/runware/{taskUUID}?token=…`.
 ///
 /// Order of checks: the token (401, in constant time, before anything about the task is
-/// revealed), the task (404), the body (400), then the delivery is committed to SQLite — raw
-/// body and parsed results — and only then answered 200. A repeated delivery of a known result
+/// revealed), the body (400), then the delivery is committed to SQLite — raw body and parsed
+/// results — in the same write that finds an unknown task (404), and only then answered 200. A repeated delivery of a known result
 /// answers 200 and stores nothing new. Storage trouble answers 503 with `Retry-After`, never 200.
 public struct WebhookReceiver: HTTPResponder {
     private let store: TaskStore
@@ -51,15 +51,6 @@ public struct WebhookReceiver: HTTPResponder {
             logger.warning("webhook with a missing or wrong token", metadata: ["task": "\(taskUUID)", "remote": "\(request.remoteAddress ?? "?")"])
             return HTTPResponse.error(status: 401, code: "invalid_token", message: "missing or invalid webhook token")
         }
-        do {
-            guard try await store.task(taskUUID) != nil else {
-                metrics.webhooksRejected.increment()
-                return HTTPResponse.error(status: 404, code: "unknown_task", message: "no task \(taskUUID)")
-            }
-        } catch {
-            return storageUnavailable(error)
-        }
-
         let envelope: RunwareEnvelope
         do {
             envelope = try RunwareEnvelope.parse(request.body)
@@ -97,6 +88,12 @@ public struct WebhookReceiver: HTTPResponder {
             outcome = try await store.recordDelivery(
                 taskUUID: taskUUID, source: .webhook, rawBody: request.body, results: results, failures: failures,
                 at: Date().timeIntervalSince1970)
+        } catch where error.kind == .notFound {
+            metrics.webhooksRejected.increment()
+            return HTTPResponse.error(status: 404, code: "unknown_task", message: "no task \(taskUUID)")
+        } catch where error.kind == .invalidInput {
+            metrics.webhooksRejected.increment()
+            return HTTPResponse.error(status: 400, code: "invalid_body", message: error.message)
         } catch {
             return storageUnavailable(error)
         }

@@ -40,6 +40,11 @@ public struct ResultRecord: Sendable, Hashable {
     public var failureReason: String?
     /// How many fetch attempts were made.
     public var fetchAttempts: Int
+    /// How the result reached the daemon: by webhook, in the submission's response, or by the
+    /// reconciler's poll (a poll that found a result means its webhook was lost: a repair).
+    public var receivedVia: DeliverySource = .webhook
+    /// How many times a fresh image URL was fetched from Runware after the old one expired.
+    public var refetches: Int = 0
 
     /// Creates a record (the store builds these from rows).
     public init(

@@ -8,12 +8,12 @@ enum RowDecoding {
     static let taskColumns = """
         task_uuid, state, request_json, request_hash, payload_json, number_results, output_format, \
         output_type, width, height, created_at, updated_at, submitted_at, finished_at, submit_attempts, \
-        error_code, error_message
+        error_code, error_message, submit_failures, submission_uncertain, last_polled_at
         """
 
     static let resultColumns = """
         image_uuid, task_uuid, state, source_kind, source_value, seed, nsfw, cost, raw_json, received_at, \
-        format, width, height, byte_size, sha256, path, stored_at, failure_reason, fetch_attempts
+        format, width, height, byte_size, sha256, path, stored_at, failure_reason, fetch_attempts, received_via, refetches
         """
 
     static let errorColumns = "id, task_uuid, code, message, parameter, raw_json, recorded_at"
@@ -25,7 +25,7 @@ enum RowDecoding {
         } else {
             size = nil
         }
-        return TaskRecord(
+        var record = TaskRecord(
             taskUUID: row.text(at: 0),
             state: try decode(TaskState.self, row.text(at: 1), table: "tasks", column: "state", operation),
             requestJSON: row.text(at: 2),
@@ -42,6 +42,10 @@ enum RowDecoding {
             submitAttempts: row.int(at: 14),
             errorCode: row.optionalText(at: 15),
             errorMessage: row.optionalText(at: 16))
+        record.submitFailures = row.int(at: 17)
+        record.submissionUncertain = row.int(at: 18) != 0
+        record.lastPolledAt = row.optionalDouble(at: 19)
+        return record
     }
 
     static func result(_ row: SQLiteStatement, operation: String) throws(StoreError) -> ResultRecord {
@@ -56,7 +60,7 @@ enum RowDecoding {
         if let formatText = row.optionalText(at: 10) {
             format = try decode(OutputFormat.self, formatText, table: "results", column: "format", operation)
         }
-        return ResultRecord(
+        var record = ResultRecord(
             imageUUID: row.text(at: 0),
             taskUUID: row.text(at: 1),
             state: try decode(ResultState.self, row.text(at: 2), table: "results", column: "state", operation),
@@ -76,6 +80,9 @@ enum RowDecoding {
             storedAt: row.optionalDouble(at: 16),
             failureReason: row.optionalText(at: 17),
             fetchAttempts: row.int(at: 18))
+        record.receivedVia = try decode(DeliverySource.self, row.text(at: 19), table: "results", column: "received_via", operation)
+        record.refetches = row.int(at: 20)
+        return record
     }
 
     static func taskError(_ row: SQLiteStatement) -> TaskErrorRecord {

@@ -34,6 +34,13 @@ public struct TaskRecord: Sendable, Hashable {
     public var errorCode: String?
     /// The error message that goes with `errorCode`.
     public var errorMessage: String?
+    /// Sends that failed without a verdict from Runware (429, 5xx, timeouts, dropped connections).
+    public var submitFailures: Int = 0
+    /// True when a send may have reached Runware without its answer reaching us: before sending
+    /// again, ask `getResponse` whether Runware already has the task (never pay twice).
+    public var submissionUncertain: Bool = false
+    /// When the reconciler last asked Runware about this task.
+    public var lastPolledAt: Double? = nil
 
     /// Creates a record (the store builds these from rows).
     public init(

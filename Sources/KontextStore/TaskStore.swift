@@ -82,7 +82,7 @@ public final class TaskStore: Sendable {
                 try db.run(
                     """
                     UPDATE tasks SET state = ?, updated_at = ?, submitted_at = COALESCE(submitted_at, ?),
-                        submit_attempts = submit_attempts + 1
+                        submit_attempts = submit_attempts + 1, submission_uncertain = 0
                     WHERE task_uuid = ?
                     """,
                     [.text(next.rawValue), .double(time), .double(time), .text(uuid)])
@@ -143,14 +143,14 @@ public final class TaskStore: Sendable {
                 let inserted = try db.run(
                     """
                     INSERT OR IGNORE INTO results (image_uuid, task_uuid, state, source_kind, source_value, seed,
-                        nsfw, cost, raw_json, received_at)
-                    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+                        nsfw, cost, raw_json, received_at, received_via)
+                    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(result.imageUUID), .text(taskUUID), .text(result.sourceKind.rawValue),
                         .text(result.sourceValue), .text(result.seed.map { String($0) }),
                         .integer(result.nsfw.map { $0 ? 1 : 0 }), .double(result.cost), .text(result.rawJSON),
-                        .double(time),
+                        .double(time), .text(source.rawValue),
                     ])
                 if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
             }
@@ -366,7 +366,7 @@ public final class TaskStore: Sendable {
 
     // MARK: Plumbing
 
-    private func write<T: Sendable>(
+    func write<T: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T
     ) async throws(StoreError) -> T {
         do {
@@ -379,7 +379,7 @@ public final class TaskStore: Sendable {
         }
     }
 
-    private func read<T: Sendable>(
+    func read<T: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T
     ) async throws(StoreError) -> T {
         do {
@@ -391,13 +391,13 @@ public final class TaskStore: Sendable {
         }
     }
 
-    private static func loadTask(_ taskUUID: String, in db: SQLiteConnection, operation: String) throws(StoreError) -> TaskRecord? {
+    static func loadTask(_ taskUUID: String, in db: SQLiteConnection, operation: String) throws(StoreError) -> TaskRecord? {
         try db.queryFirst("SELECT \(RowDecoding.taskColumns) FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
             (row) throws(StoreError) in try RowDecoding.task(row, operation: operation)
         }
     }
 
-    private static func requireTaskState(
+    static func requireTaskState(
         _ taskUUID: String, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> (state: TaskState, numberResults: Int) {
         let row = try db.queryFirst("SELECT state, number_results FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
@@ -408,7 +408,7 @@ public final class TaskStore: Sendable {
         return (state, row.1)
     }
 
-    private static func transition(
+    static func transition(
         _ state: TaskState, on event: TaskEvent, numberResults: Int, taskUUID: String, operation: String
     ) throws(StoreError) -> TaskState {
         do {
@@ -418,7 +418,7 @@ public final class TaskStore: Sendable {
         }
     }
 
-    private static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
+    static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
         try db.queryFirst(
             """
             SELECT COALESCE(SUM(state = 'stored'), 0), COALESCE(SUM(state = 'failed'), 0)
@@ -429,7 +429,7 @@ public final class TaskStore: Sendable {
     }
 
     /// Applies `.resultsProgressed` for the task owning `imageUUID`; a rejected task stays rejected.
-    private static func progressTask(
+    static func progressTask(
         ofImage imageUUID: String, at time: Double, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> TaskState {
         guard let taskUUID = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
@@ -451,7 +451,7 @@ public final class TaskStore: Sendable {
 
     /// Writes a state change: `submitted_at` when it leaves queued for anything but rejection,
     /// `finished_at` when it becomes final, the error columns when given (and not yet set).
-    private static func updateState(
+    static func updateState(
         _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
         error: (code: String, message: String)?, in db: SQLiteConnection
     ) throws(StoreError) {
@@ -472,7 +472,7 @@ public final class TaskStore: Sendable {
             ])
     }
 
-    private static func insertError(
+    static func insertError(
         taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String, at time: Double,
         in db: SQLiteConnection
     ) throws(StoreError) {

@@ -70,5 +70,16 @@ enum TaskStoreSchema {
                 );
                 CREATE INDEX task_errors_by_task ON task_errors(task_uuid);
                 """),
+        SchemaMigration(
+            version: 2, name: "recovery: submission failures, uncertain sends, polling, how results arrived",
+            sql: """
+                ALTER TABLE tasks ADD COLUMN submit_failures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE tasks ADD COLUMN submission_uncertain INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE tasks ADD COLUMN last_polled_at REAL;
+                ALTER TABLE results ADD COLUMN received_via TEXT NOT NULL DEFAULT 'webhook';
+                ALTER TABLE results ADD COLUMN refetches INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX tasks_by_submission ON tasks(state, submitted_at);
+                CREATE INDEX results_by_arrival ON results(received_via);
+                """),
     ])
 }

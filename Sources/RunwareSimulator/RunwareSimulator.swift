@@ -10,14 +10,16 @@ import Logging
 /// `generationDelay`, serves them at `/image/ws/2/ii/<imageUUID>.<ext>`, POSTs one webhook per
 /// result with Runware's retry policy, serves reference JPEGs at `/assets/inputs/<name>.jpg`,
 /// and reports its state at `GET /sim/state`. Prompt markers (`SimulatorHook`) make it reject,
-/// fail or corrupt on purpose.
+/// fail or corrupt on purpose; `SimulatorConfiguration.faults` (`FaultPlan`) injects faults at
+/// random rates: missed, repeated, late or early webhooks, broken downloads, expiring URLs, and
+/// refused, hung or dropped submissions.
 ///
 /// Lifecycle: `start()` once, `stop()` once; a stopped simulator cannot be restarted.
 public final class RunwareSimulator: Sendable {
     /// The configuration it was created with.
     public let configuration: SimulatorConfiguration
     private let service: SimulatedRunware
-    private let server: HTTPServer
+    private let server: SimulatorServer
     private let client: CurlHTTPClient
 
     /// Creates a simulator that is not yet listening.
@@ -28,11 +30,11 @@ public final class RunwareSimulator: Sendable {
         let service = SimulatedRunware(
             configuration: configuration, transport: CurlWebhookTransport(client: client), logger: logger)
         self.service = service
-        self.server = HTTPServer(
-            configuration: HTTPServerConfiguration(
-                host: configuration.host, port: configuration.port, maxBodyBytes: configuration.maxBodyBytes,
-                name: "runware-sim"),
-            responder: SimulatorResponder(service: service), logger: logger)
+        // Its own server rather than KontextNet's: faults need answers cut short, stalled, held
+        // or never sent, which a well-behaved server cannot express.
+        self.server = SimulatorServer(
+            host: configuration.host, port: configuration.port, maxBodyBytes: configuration.maxBodyBytes,
+            router: SimulatorResponder(service: service), logger: logger)
     }
 
     /// Binds and starts serving; returns the bound port (the chosen one when configured with 0).
@@ -43,8 +45,9 @@ public final class RunwareSimulator: Sendable {
         return port
     }
 
-    /// Stops accepting requests, cancels pending generations and webhook retries, and releases
-    /// the HTTP client. Safe to call when never started.
+    /// Stops accepting requests, closes open connections (ending stalled downloads and held
+    /// answers), cancels pending generations and webhook retries, and releases the HTTP client.
+    /// Safe to call when never started.
     public func stop() async {
         await service.stop()
         await server.stop()
@@ -80,7 +83,37 @@ public final class RunwareSimulator: Sendable {
     /// Tasks that passed validation and were run (each taskUUID once).
     public var acceptedTaskCount: Int { service.acceptedTaskCount }
 
-    /// The same state `GET /sim/state` serves: counts, images, webhook attempts and tasks.
+    /// Every webhook attempt that ended, in the order they ended: which result (or failure
+    /// notice), which copy and attempt, and the receiver's status or the transport error.
+    public func webhookOutcomes() -> [WebhookOutcome] { service.webhookOutcomes }
+
+    /// How many `imageInference` elements were received per taskUUID (lowercase), refused,
+    /// conflicting and re-sent ones included.
+    public var submissionsReceived: [String: Int] { service.submissionsReceived }
+
+    /// How many times each taskUUID's generation was started (each accepted task once; a
+    /// re-sent taskUUID answers `conflictTaskUUID` and is not run again).
+    public var runCounts: [String: Int] { service.runCounts }
+
+    /// How many times the task `taskUUID` was run (and paid for): 0 or 1.
+    public func timesRun(_ taskUUID: String) -> Int { service.runCounts[taskUUID.lowercased()] ?? 0 }
+
+    /// The fault plan in force: `configuration.faults` until `replaceFaults(_:)`.
+    public var faults: FaultPlan { service.faults.plan }
+
+    /// Puts another fault plan in force from now on, e.g. `.none` to let a chaos test heal and
+    /// converge, or a harsher one; its random streams start afresh from its seed. Counts,
+    /// expired URLs and webhooks already scheduled are kept.
+    public func replaceFaults(_ plan: FaultPlan) { service.faults.replacePlan(plan) }
+
+    /// How many of each fault actually happened, keyed by `FaultKind.rawValue`, every kind
+    /// present (0 when it never happened).
+    public func faultCounts() -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: service.faults.counts.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// The same state `GET /sim/state` serves: counts, images, webhook attempts and outcomes,
+    /// submissions and runs per taskUUID, fault counts and tasks.
     public func stateReport() -> JSONValue { service.stateReport }
 
     static func localURL(host: String, port: Int) -> String {

@@ -6,17 +6,22 @@ import Synchronization
 
 /// The simulated Runware service behind the HTTP routes: accepts validated tasks, generates
 /// their images after the configured delay, serves the bytes, delivers webhooks with retries,
-/// and keeps everything tests want to inspect. All state sits in one `Mutex`, so the type is
-/// `Sendable` without unchecked promises.
+/// injects the configured faults, and keeps everything tests want to inspect. All state sits in
+/// one `Mutex` (fault draws in `FaultInjector`'s own), so the type is `Sendable` without
+/// unchecked promises.
 final class SimulatedRunware: Sendable {
     let configuration: SimulatorConfiguration
     let logger: Logger
+    /// Draws and counts the faults of `configuration.faults` (or of the plan that replaced it).
+    let faults: FaultInjector
     private let delivery: WebhookDelivery
     private let ledger = Mutex(SimulatorLedger())
+    private let startedAt = ContinuousClock.now
 
     init(configuration: SimulatorConfiguration, transport: any WebhookTransport, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.faults = FaultInjector(plan: configuration.faults)
         self.delivery = WebhookDelivery(
             transport: transport, policy: configuration.webhookRetry, timeout: configuration.webhookTimeout,
             logger: logger)
@@ -32,9 +37,13 @@ final class SimulatedRunware: Sendable {
         case conflict
     }
 
-    /// Counts one received `imageInference` element, whatever becomes of it.
-    func countSubmission() {
-        ledger.withLock { $0.submittedTaskCount += 1 }
+    /// Counts one received `imageInference` element, whatever becomes of it, under its
+    /// taskUUID (lowercased) when it has one.
+    func countSubmission(taskUUID: String?) {
+        ledger.withLock { ledger in
+            ledger.submittedTaskCount += 1
+            if let taskUUID { ledger.submissionsReceived[taskUUID.lowercased(), default: 0] += 1 }
+        }
     }
 
     /// Accepts a validated task unless its UUID was seen, and starts generating it.
@@ -60,7 +69,10 @@ final class SimulatedRunware: Sendable {
     // MARK: Generation
 
     private func generate(taskUUID: String) async {
-        guard let record = task(taskUUID) else { return }
+        guard let record = ledger.withLock({ ledger -> SimulatedTask? in
+            ledger.runCounts[taskUUID, default: 0] += 1
+            return ledger.tasks[taskUUID]
+        }) else { return }
         let task = record.task
         guard await pause(seconds: configuration.generationDelay) else { return }
         if record.hooks.contains(.fail) {
@@ -87,22 +99,34 @@ final class SimulatedRunware: Sendable {
             let corrupted = record.hooks.contains(.corrupt)
             let served = corrupted ? ImageCorruption.corrupt(encoded) : encoded
             let imageUUID = UUID().uuidString.lowercased()
+            // The recorded sha is the one of the bytes every good download yields; per-attempt
+            // download faults damage copies, never these.
             let image = GeneratedImage(
                 imageUUID: imageUUID, taskUUID: taskUUID, seed: seed, format: task.outputFormat, size: size,
                 sha256: SHA256Digest.hexHash(served), corrupted: corrupted, resultIndex: index)
+            let expired = task.outputType == .url && faults.expireImageURL()
+            if expired { faults.record(.expiredImageURL) }
+            let webhookFaults = task.webhookURL == nil ? WebhookFaults() : faults.webhookFaults()
             let result = ledger.withLock { ledger -> JSONValue in
                 let result = ResultPayload.object(
                     task: task, taskUUID: taskUUID, imageUUID: imageUUID, seed: seed, servedBytes: served,
                     publicBaseURL: ledger.publicBaseURL, costPerImage: configuration.costPerImage)
                 ledger.images[imageUUID] = ServedImage(format: task.outputFormat, bytes: served)
+                if task.outputType == .url {
+                    ledger.imageURLs[imageUUID] = ImageURLHistory(
+                        imageUUID: imageUUID, format: task.outputFormat, issuedAt: .now, firstExpiredFromStart: expired)
+                }
                 ledger.generated.append(image)
                 ledger.tasks[taskUUID]?.results.append(result)
+                // Counted with the result, so a held acknowledgement never sees the result
+                // without the webhook it waits for.
+                if task.webhookURL != nil && !webhookFaults.drop { ledger.webhooksScheduled[taskUUID, default: 0] += 1 }
                 return result
             }
             if let url = task.webhookURL {
                 let body: JSONValue =
                     configuration.webhookBodyVariant == .wrapped ? .object(["data": .array([result])]) : result
-                sendWebhook(body: body, to: url, key: imageUUID)
+                sendWebhook(body: body, to: url, taskUUID: taskUUID, imageUUID: imageUUID, faults: webhookFaults)
             }
         }
     }
@@ -111,21 +135,85 @@ final class SimulatedRunware: Sendable {
         let failure = RunwareErrorObject(
             code: "inferenceFailed", message: message, taskType: "imageInference", taskUUID: taskUUID,
             documentation: RunwareErrorObject.documentationBase, status: "error")
-        ledger.withLock { $0.tasks[taskUUID]?.failure = failure }
+        let webhookFaults = webhookURL == nil ? WebhookFaults() : faults.webhookFaults()
+        ledger.withLock { ledger in
+            ledger.tasks[taskUUID]?.failure = failure
+            if webhookURL != nil && !webhookFaults.drop { ledger.webhooksScheduled[taskUUID, default: 0] += 1 }
+        }
         logger.debug("task failed", metadata: ["taskUUID": "\(taskUUID)"])
         if let webhookURL {
             let body: JSONValue =
                 configuration.webhookBodyVariant == .wrapped
                 ? .object(["errors": .array([failure.jsonValue])]) : failure.jsonValue
-            sendWebhook(body: body, to: webhookURL, key: taskUUID)
+            sendWebhook(body: body, to: webhookURL, taskUUID: taskUUID, imageUUID: nil, faults: webhookFaults)
         }
     }
 
-    private func sendWebhook(body: JSONValue, to url: String, key: String) {
+    /// Delivers one webhook body as the fault plan decided: not at all, late, or several times.
+    private func sendWebhook(body: JSONValue, to url: String, taskUUID: String, imageUUID: String?, faults decided: WebhookFaults) {
+        guard !decided.drop else {
+            faults.record(.droppedWebhook)
+            logger.debug("webhook dropped by the fault plan", metadata: ["key": "\(imageUUID ?? taskUUID)"])
+            return
+        }
         let bytes = JSONCoding.encode(body)
+        let key = imageUUID ?? taskUUID
         track { [self] in
-            await delivery.deliver(body: bytes, to: url, key: key) {
-                self.ledger.withLock { $0.webhookAttempts[key, default: 0] += 1 }
+            if decided.delay > 0 {
+                faults.record(.delayedWebhook)
+                guard await pause(seconds: decided.delay) else { return }
+            }
+            for copy in 1...max(1, decided.copies) {
+                if copy > 1 { faults.record(.duplicatedWebhook) }
+                await delivery.deliver(
+                    body: bytes, to: url, key: key,
+                    recordAttempt: { self.ledger.withLock { $0.webhookAttempts[key, default: 0] += 1 } },
+                    recordOutcome: { attempt, outcome in
+                        self.recordOutcome(
+                            outcome, attempt: attempt, copy: copy, taskUUID: taskUUID, imageUUID: imageUUID)
+                    })
+                if Task.isCancelled { return }
+            }
+        }
+    }
+
+    private func recordOutcome(
+        _ outcome: WebhookAttemptOutcome, attempt: Int, copy: Int, taskUUID: String, imageUUID: String?
+    ) {
+        let elapsed = startedAt.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        ledger.withLock { ledger in
+            var status: Int?
+            var transportError: String?
+            switch outcome {
+            case .answered(let code): status = code
+            case .failed(let reason): transportError = reason
+            }
+            ledger.webhookOutcomes.append(WebhookOutcome(
+                imageUUID: imageUUID, taskUUID: taskUUID, copy: copy, attempt: attempt, status: status,
+                transportError: transportError, sequence: ledger.webhookOutcomes.count, secondsSinceStart: seconds))
+            ledger.webhookAttemptsEnded[taskUUID, default: 0] += 1
+        }
+    }
+
+    /// Waits until one of the task's webhook attempts ended (answered or failed), the task
+    /// finished with no webhook to send, the simulator stops, or `seconds` pass. Returns whether
+    /// a webhook attempt ended first.
+    func awaitWebhookAttempt(taskUUID: String, within seconds: Double) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while true {
+            let (ended, settled) = ledger.withLock { ledger -> (Bool, Bool) in
+                let ended = ledger.webhookAttemptsEnded[taskUUID, default: 0] > 0
+                let finished = ledger.tasks[taskUUID]?.isFinished ?? true
+                let nothingToSend = finished && ledger.webhooksScheduled[taskUUID, default: 0] == 0
+                return (ended, ended || nothingToSend || ledger.isStopped)
+            }
+            if settled { return ended }
+            if ContinuousClock.now >= deadline { return false }
+            do {
+                try await Task.sleep(for: .milliseconds(10))
+            } catch {
+                return false
             }
         }
     }
@@ -170,6 +258,60 @@ final class SimulatedRunware: Sendable {
         ledger.withLock { $0.images[imageUUID] }
     }
 
+    /// What a request for version `version` of an image's URL finds.
+    enum ImageLookup: Sendable {
+        /// No such image or URL version.
+        case unknown
+        /// The URL existed but has expired.
+        case expired
+        /// The URL serves these bytes.
+        case live(ServedImage)
+    }
+
+    /// Resolves one image URL: `imageUUID` with extension `fileExtension` at `version` (0 for the
+    /// URL in the result, n for `?v=n`). Counts a request for an expired URL as a fault seen.
+    func lookUpImage(_ imageUUID: String, fileExtension: String, version: Int) -> ImageLookup {
+        let lookup = ledger.withLock { ledger -> ImageLookup in
+            guard let image = ledger.images[imageUUID], image.format.fileExtension == fileExtension else {
+                return .unknown
+            }
+            // Inline outputs have no URL history; their path still serves the bytes, as before.
+            guard let history = ledger.imageURLs[imageUUID] else { return version == 0 ? .live(image) : .unknown }
+            guard version <= history.latestVersion else { return .unknown }
+            return history.isLive(version: version, at: .now, lifetime: faults.plan.imageURLLifetime)
+                ? .live(image) : .expired
+        }
+        if case .expired = lookup { faults.record(.expiredURLRequested) }
+        return lookup
+    }
+
+    /// The `getResponse` view of a task (nil when unknown), with each image URL replaced by the
+    /// newest live one, issuing a fresh URL when the newest has expired.
+    func pollState(_ taskUUID: String) -> (data: [JSONValue], errors: [JSONValue])? {
+        var issued = 0
+        let state = ledger.withLock { ledger -> (data: [JSONValue], errors: [JSONValue])? in
+            guard let record = ledger.tasks[taskUUID] else { return nil }
+            let state = record.cumulativeState
+            let now = ContinuousClock.now
+            let data = state.data.map { item -> JSONValue in
+                guard case .object(var fields) = item, fields["imageURL"] != nil,
+                    let imageUUID = fields["imageUUID"]?.stringValue, var history = ledger.imageURLs[imageUUID]
+                else { return item }
+                var version = history.latestVersion
+                if !history.isLive(version: version, at: now, lifetime: faults.plan.imageURLLifetime) {
+                    version = history.issue(at: now)
+                    ledger.imageURLs[imageUUID] = history
+                    issued += 1
+                }
+                fields["imageURL"] = .string(history.url(base: ledger.publicBaseURL, version: version))
+                return .object(fields)
+            }
+            return (data, state.errors)
+        }
+        faults.record(.freshImageURLIssued, times: issued)
+        return state
+    }
+
     /// The reference JPEG for an asset name, painted once then cached.
     func referenceAsset(named name: String) throws(ImageSynthesisError) -> [UInt8] {
         if let cached = ledger.withLock({ $0.referenceAssets[name] }) { return cached }
@@ -194,15 +336,24 @@ final class SimulatedRunware: Sendable {
     var webhookAttempts: [String: Int] { ledger.withLock { $0.webhookAttempts } }
     var submittedTaskCount: Int { ledger.withLock { $0.submittedTaskCount } }
     var acceptedTaskCount: Int { ledger.withLock { $0.acceptedTaskCount } }
+    var webhookOutcomes: [WebhookOutcome] { ledger.withLock { $0.webhookOutcomes } }
+    var submissionsReceived: [String: Int] { ledger.withLock { $0.submissionsReceived } }
+    var runCounts: [String: Int] { ledger.withLock { $0.runCounts } }
+    var isStopped: Bool { ledger.withLock { $0.isStopped } }
 
     /// The JSON served at `GET /sim/state`.
     var stateReport: JSONValue {
-        ledger.withLock { ledger in
+        let faultCounts = faults.counts
+        return ledger.withLock { ledger in
             .object([
+                "faultCounts": .object(Dictionary(uniqueKeysWithValues: faultCounts.map { ($0.key.rawValue, .integer(Int64($0.value))) })),
                 "submittedTaskCount": .integer(Int64(ledger.submittedTaskCount)),
                 "acceptedTaskCount": .integer(Int64(ledger.acceptedTaskCount)),
                 "images": .array(ledger.generated.map(\.jsonValue)),
                 "webhookAttempts": .object(ledger.webhookAttempts.mapValues { .integer(Int64($0)) }),
+                "webhookOutcomes": .array(ledger.webhookOutcomes.map(\.jsonValue)),
+                "submissionsReceived": .object(ledger.submissionsReceived.mapValues { .integer(Int64($0)) }),
+                "runCounts": .object(ledger.runCounts.mapValues { .integer(Int64($0)) }),
                 "tasks": .array(ledger.tasks.values.sorted { $0.taskUUID < $1.taskUUID }.map { task in
                     .object([
                         "taskUUID": .string(task.taskUUID), "numberResults": .integer(Int64(task.task.numberResults)),

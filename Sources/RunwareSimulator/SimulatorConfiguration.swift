@@ -27,6 +27,9 @@ public struct SimulatorConfiguration: Sendable {
     public var costPerImage: Double
     /// Largest request body accepted, in bytes. Default 32 MiB (reference images may be inline).
     public var maxBodyBytes: Int
+    /// Faults injected on purpose (missed webhooks, broken downloads, a flaky API). Default
+    /// `.none`.
+    public var faults: FaultPlan
 
     /// Creates a configuration; see each member for its default.
     public init(
@@ -40,7 +43,8 @@ public struct SimulatorConfiguration: Sendable {
         webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy(),
         webhookTimeout: Double = 5,
         costPerImage: Double = 0.0143,
-        maxBodyBytes: Int = 32 << 20
+        maxBodyBytes: Int = 32 << 20,
+        faults: FaultPlan = .none
     ) {
         self.host = host
         self.port = port
@@ -53,6 +57,7 @@ public struct SimulatorConfiguration: Sendable {
         self.webhookTimeout = webhookTimeout
         self.costPerImage = costPerImage
         self.maxBodyBytes = maxBodyBytes
+        self.faults = faults
     }
 
     /// Convenience for the retry policy's attempt limit (default 10).

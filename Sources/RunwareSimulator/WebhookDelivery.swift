@@ -8,15 +8,20 @@ struct WebhookDelivery: Sendable {
     let timeout: Double
     let logger: Logger
 
-    /// Runs the attempts; `recordAttempt` is called before each one so tests can count them.
+    /// Runs the attempts; `recordAttempt` is called before each one so tests can count them, and
+    /// `recordOutcome` after each one with its number (from 1) and outcome.
     /// Returns whether the receiver took the body.
     @discardableResult
-    func deliver(body: [UInt8], to url: String, key: String, recordAttempt: @Sendable () -> Void) async -> Bool {
+    func deliver(
+        body: [UInt8], to url: String, key: String, recordAttempt: @Sendable () -> Void,
+        recordOutcome: @Sendable (Int, WebhookAttemptOutcome) -> Void = { _, _ in }
+    ) async -> Bool {
         var random = SystemRandomNumberGenerator()
         for attempt in 1...max(1, policy.maximumAttempts) {
             if Task.isCancelled { return false }
             recordAttempt()
             let outcome = await transport.post(url: url, body: body, timeout: timeout)
+            recordOutcome(attempt, outcome)
             if outcome.isDelivered { return true }
             logger.info("webhook not accepted", metadata: [
                 "key": "\(key)", "attempt": "\(attempt)", "outcome": "\(outcome)", "url": "\(url)",

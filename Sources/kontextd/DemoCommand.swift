@@ -91,6 +91,8 @@ struct DemoCommand: AsyncParsableCommand {
                     return .string(simulator.baseURL + "/assets/inputs/" + name)
                 })
             }
+            // Ask for the price too, so the table can show what each image cost.
+            request["includeCost"] = .bool(true)
             let (status, body) = try await admin.call("POST", "/v1/tasks", body: .object(request))
             guard status == 202 || status == 200, let uuid = body["taskUUID"]?.stringValue else {
                 throw CommandFailure("\(example.title): \(AdminClient.errorMessage(body, status: status))")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KontextDaemon
 import Logging
 import ServiceLifecycle
@@ -22,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "kontextd")
+        // A file-size limit must surface as a write error the daemon reports (503, health), not kill it.
+        signal(SIGXFSZ, SIG_IGN)
         try await reportingFailures {
             let configuration: DaemonConfiguration
             do {

@@ -18,7 +18,7 @@ final class DaemonHarness: Sendable {
     private let running: Task<Void, any Error>
 
     static func start(
-        webhookVariant: WebhookBodyVariant = .bare, apiKeyOverride: String? = nil,
+        webhookVariant: WebhookBodyVariant = .bare, apiKeyOverride: String? = nil, apiURL: String? = nil,
         configure: @Sendable (inout DaemonConfiguration) -> Void = { _ in }
     ) async throws -> DaemonHarness {
         var logger = Logger(label: "test")
@@ -32,7 +32,8 @@ final class DaemonHarness: Sendable {
 
         let directory = NSTemporaryDirectory() + "kontextd-test-" + UUID().uuidString
         var configuration = DaemonConfiguration(stateDirectory: directory)
-        configuration.runware = .init(apiURL: simulator.baseURL + "/v1", apiKey: apiKeyOverride ?? simulatorConfiguration.apiKey)
+        configuration.runware = .init(
+            apiURL: apiURL ?? simulator.baseURL + "/v1", apiKey: apiKeyOverride ?? simulatorConfiguration.apiKey)
         configuration.webhook = .init(host: "127.0.0.1", port: 0, secret: Array("test-webhook-secret-0123456789".utf8))
         configuration.admin = .init(host: "127.0.0.1", port: 0)
         configuration.images.allowedHosts = ["127.0.0.1"]

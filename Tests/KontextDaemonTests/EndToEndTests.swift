@@ -170,8 +170,13 @@ import Testing
     @Test func webhookForUnknownTaskIs404AndMalformedBodyIs400() async throws {
         let harness = try await DaemonHarness.start()
         let unknown = "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
-        let response = try await harness.raw("POST", harness.webhookURL(unknown), body: Array("{}".utf8))
+        let result: JSONValue = .object([
+            "taskType": .string("imageInference"), "taskUUID": .string(unknown),
+            "imageUUID": .string("1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"), "imageURL": .string("http://127.0.0.1/x.jpg"),
+        ])
+        let response = try await harness.raw("POST", harness.webhookURL(unknown), body: JSONCoding.encode(result))
         #expect(response.status == 404)
+        #expect(try JSONCoding.parse(response.body)["error"]?["code"] == .string("unknown_task"))
         let (_, body) = try await harness.admin("POST", "/v1/tasks", json: DaemonHarness.task("[sim:fail] x"))
         let uuid = try #require(body["taskUUID"]?.stringValue)
         let malformed = try await harness.raw("POST", harness.webhookURL(uuid), body: Array("not json".utf8))

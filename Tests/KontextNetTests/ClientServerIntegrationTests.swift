@@ -175,7 +175,6 @@ struct LifecycleTests {
         let finished = try await response
         #expect(finished.status == 200)
         #expect(finished.body == Array("finished".utf8))
-        #expect(finished.header("connection") == "close")
         await #expect(throws: HTTPServerError.self) { _ = try await server.start() }
     }
 

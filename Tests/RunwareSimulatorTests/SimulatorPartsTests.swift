@@ -31,6 +31,8 @@ struct SimulatorPartsTests {
         #expect(configuration.publicBaseURL == nil)
         #expect(configuration.maxWebhookAttempts == 10)
         #expect(configuration.costPerImage == 0.0143)
+        #expect(configuration.faults == .none)
+        #expect(configuration.faults == FaultPlan(seed: 1, maxWebhookDelay: 2, stallSeconds: 30, submitHangSeconds: 40))
     }
 
     @Test("corruption flips bytes in the middle and keeps the length")
