@@ -221,8 +221,9 @@ final class DaemonProcess: Sendable {
                 body: JSONCoding.encode(body), timeout: timeout))
     }
 
-    /// The reconciler's repairs so far in this run of the daemon, from `/healthz` `repairs` or
-    /// the `kontextd_reconciler_repairs_total` metric (the larger; nil when neither exists).
+    /// The reconciler's repairs: `/healthz` `repairs` (counted in the database, so across
+    /// restarts) or the `kontextd_reconciler_repairs_total` metric (this run only), the larger;
+    /// nil when neither answers.
     func repairs() async -> Int? {
         var found: [Int] = []
         if let health = try? await admin("GET", "/healthz", timeout: 3).body {

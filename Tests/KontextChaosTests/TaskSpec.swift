@@ -72,7 +72,7 @@ struct TaskSpec: Sendable, Hashable {
 
     /// `count` tasks drawn from `seed`: mostly one result, some 2–4; JPG, PNG and WEBP; URL and
     /// base64Data; a few failing, rejected and corrupt by design (at least one of each
-    /// when `count` > 33; corrupt ones are PNG).
+    /// when `count` > 33; corrupt ones are inline PNG).
     static func workload(count: Int, seed: UInt64) -> [TaskSpec] {
         var random = SplitMix64(seed: seed)
         let sizes = [ImageSize(width: 1024, height: 1024), ImageSize(width: 1248, height: 832), ImageSize(width: 832, height: 1248)]
@@ -91,7 +91,9 @@ struct TaskSpec: Sendable, Hashable {
                 // [sim:corrupt] inverts bytes mid-file: only PNG (chunk CRCs) is certain to show
                 // it structurally; in a JPEG scan or a WEBP VP8 payload it can pass verification.
                 format: design == .corrupt ? .png : OutputFormat.allCases[Int.random(in: 0..<3, using: &random)],
-                outputType: Bool.random(using: &random) ? .url : .base64Data,
+                // Inline, so no download fault touches it: the simulator's damaged-download
+                // fault inverts the same PNG bytes [sim:corrupt] inverted, healing the image.
+                outputType: design == .corrupt ? .base64Data : Bool.random(using: &random) ? .url : .base64Data,
                 size: sizes[Int.random(in: 0..<sizes.count, using: &random)],
                 seed: UInt64.random(in: 1...1_000_000, using: &random))
         }
