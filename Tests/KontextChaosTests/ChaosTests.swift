@@ -31,7 +31,7 @@ extension NeverLoseAResultTests {
         let daemon = try DaemonProcess(runwareURL: simulator.endpointURL, apiKey: simulator.configuration.apiKey)
         do {
             try await daemon.start()
-            let refusals = Refusals()
+            let incidents = ChaosIncidents()
 
             let began = Date()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -43,7 +43,7 @@ extension NeverLoseAResultTests {
                             if let answer = try? await daemon.admin("POST", "/v1/tasks", json: spec.json, timeout: 3) {
                                 if answer.status == 200 || answer.status == 202 { break }
                                 if answer.status != 503 {
-                                    refusals.list.withLock { $0.append("\(spec.taskUUID): \(answer.status) \(answer.body)") }
+                                    incidents.list.withLock { $0.append("\(spec.taskUUID): \(answer.status) \(answer.body)") }
                                     break
                                 }
                             }
@@ -55,16 +55,22 @@ extension NeverLoseAResultTests {
                 // The killer: SIGKILL at seeded moments, restart after a seeded outage.
                 group.addTask {
                     var random = SplitMix64(seed: seed &+ 2)
-                    for _ in 0..<5 {
+                    for kill in 0..<5 {
                         try await Task.sleep(for: .milliseconds(Int.random(in: 1500...4500, using: &random)))
                         try await daemon.kill9()
+                        // What a write cut off by the kill leaves behind; start-up must remove it.
+                        let leftover = daemon.stateDirectory + "/tmp/\(String(repeating: "ab", count: 32)).\(kill).interrupted.tmp"
+                        FileManager.default.createFile(atPath: leftover, contents: Data([0xFF, 0xD8, 0xFF]))
                         try await Task.sleep(for: .milliseconds(Int.random(in: 200...1500, using: &random)))
                         try await daemon.start()
+                        if FileManager.default.fileExists(atPath: leftover) {
+                            incidents.list.withLock { $0.append("restart #\(kill + 1) left \(leftover) in tmp/") }
+                        }
                     }
                 }
                 try await group.waitForAll()
             }
-            #expect(refusals.list.withLock { $0 }.isEmpty, "submissions refused: \(refusals.list.withLock { $0 })")
+            #expect(incidents.list.withLock { $0 }.isEmpty, "refused submissions or leftovers: \(incidents.list.withLock { $0 })")
             #expect(daemon.starts == 6)
             let chaosOver = Date()
 
@@ -204,7 +210,8 @@ extension NeverLoseAResultTests {
     }
 }
 
-/// Submissions the daemon refused with something other than 503 (the client's record).
-private final class Refusals: Sendable {
+/// What went wrong while the chaos ran: submissions the daemon refused with something other
+/// than 503, and temporary files a restart did not remove.
+private final class ChaosIncidents: Sendable {
     let list = Mutex([String]())
 }

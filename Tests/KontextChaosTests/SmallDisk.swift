@@ -9,8 +9,8 @@ import Glibc
 /// or CAP_SYS_ADMIN); "full" means a filler file takes every free byte (writes then fail with
 /// ENOSPC), and "space back" means deleting it. Where mounting is refused (EPERM in an
 /// unprivileged container) the fallback is `prlimit --fsize` on the daemon process: "full" is a
-/// 1-byte file-size limit (writes fail with EFBIG; kontextd ignores SIGXFSZ), "space back" is
-/// `--fsize=unlimited`. `mechanism` says which one a run used.
+/// 1-byte soft file-size limit (writes fail with EFBIG; kontextd ignores SIGXFSZ), "space back"
+/// raises it to `unlimited` again (only the soft limit moves, so no privilege is needed). `mechanism` says which one a run used.
 final class SmallDisk: Sendable {
     /// How the shortage is produced.
     enum Mechanism: String, Sendable {
@@ -42,8 +42,8 @@ final class SmallDisk: Sendable {
         case .tmpfs:
             return try fill()
         case .fileSizeLimit:
-            let exit = try await ChildProcess.run(["/usr/bin/prlimit", "--pid", "\(pid)", "--fsize=1"], logPath: logPath)
-            guard exit == .exited(0) else { throw ChildProcessError(message: "prlimit --fsize=1 failed: \(exit)") }
+            let exit = try await ChildProcess.run(["/usr/bin/prlimit", "--pid", "\(pid)", "--fsize=1:unlimited"], logPath: logPath)
+            guard exit == .exited(0) else { throw ChildProcessError(message: "prlimit --fsize=1:unlimited failed: \(exit)") }
             return 0
         }
     }
