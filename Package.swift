@@ -112,5 +112,9 @@ let package = Package(
             "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "KontextChaosTests", dependencies: [
+            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
     ]
 )
