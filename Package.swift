@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "KontextDaemon",
             dependencies: [
-                "KontextCore", "KontextCrypto", "KontextStore", "KontextNet",
+                "KontextCore", "KontextCrypto", "KontextStore", "KontextNet", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,8 +1,63 @@
 #ifndef KONTEXTD_CIMAGECODECS_SHIM_H
 #define KONTEXTD_CIMAGECODECS_SHIM_H
-/* Encoders used only by the Runware simulator to produce real, decodable images. */
+/* Encoders (the Runware simulator's images) and full decoders (kontextd's last check that a
+   downloaded image really decodes: structure alone cannot see damage inside JPEG scans or VP8 data). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <turbojpeg.h>
 #include <png.h>
 #include <webp/encode.h>
+#include <webp/decode.h>
+
+/* Each check decodes every pixel and returns 0 with the dimensions, or -1 with a message. */
+
+static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long size, int *width, int *height,
+                                       char *message, size_t message_size) {
+    tjhandle handle = tjInitDecompress();
+    if (handle == NULL) { snprintf(message, message_size, "tjInitDecompress failed"); return -1; }
+    int subsampling = 0, colorspace = 0;
+    int status = tjDecompressHeader3(handle, data, size, width, height, &subsampling, &colorspace);
+    unsigned char *pixels = NULL;
+    if (status == 0) {
+        pixels = (unsigned char *)malloc((size_t)(*width) * (size_t)(*height) * 3);
+        if (pixels == NULL) { snprintf(message, message_size, "out of memory"); tjDestroy(handle); return -1; }
+        /* Warnings (corrupt scan data, premature end) are errors here: a damaged image is not kept. */
+        status = tjDecompress2(handle, data, size, pixels, *width, 0, *height, TJPF_RGB, TJFLAG_STOPONWARNING);
+    }
+    if (status != 0) snprintf(message, message_size, "%s", tjGetErrorStr2(handle));
+    free(pixels);
+    tjDestroy(handle);
+    return status == 0 ? 0 : -1;
+}
+
+static inline int kx_png_decode_check(const unsigned char *data, size_t size, int *width, int *height,
+                                      char *message, size_t message_size) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, size)) {
+        snprintf(message, message_size, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    image.format = PNG_FORMAT_RGBA;
+    void *pixels = malloc(PNG_IMAGE_SIZE(image));
+    if (pixels == NULL) { snprintf(message, message_size, "out of memory"); png_image_free(&image); return -1; }
+    int ok = png_image_finish_read(&image, NULL, pixels, 0, NULL);
+    if (!ok) snprintf(message, message_size, "%s", image.message);
+    *width = (int)image.width;
+    *height = (int)image.height;
+    free(pixels);
+    png_image_free(&image);
+    return ok ? 0 : -1;
+}
+
+static inline int kx_webp_decode_check(const unsigned char *data, size_t size, int *width, int *height,
+                                       char *message, size_t message_size) {
+    uint8_t *pixels = WebPDecodeRGBA(data, size, width, height);
+    if (pixels == NULL) { snprintf(message, message_size, "libwebp could not decode the image data"); return -1; }
+    WebPFree(pixels);
+    return 0;
+}
 #endif

@@ -103,35 +103,31 @@ final class ResultIngestor: Sendable {
             return
         }
 
-        let verified: VerifiedImage
-        switch ImageVerifier.verify(bytes, expectedFormat: task.outputFormat, expectedSize: task.expectedSize) {
-        case .success(let image):
-            verified = image
-        case .failure(let error):
-            if result.sourceKind == .url {
-                // A damaged transfer looks like a damaged image: fetch again before giving up.
-                await fetchFailed(result, ImageFetchError(reason: "verification failed: \(error)", isTransient: true))
-            } else {
-                await fail(result, reason: "verification failed: \(error)")
-            }
-            return
-        }
-
-        let stored: StoredImage
+        // Verification, the decode, hashing and the durable write block: they run on the thread pool.
+        let checked: Result<StoredImage, ImageRejection>
         do {
             let files = self.files
-            stored = try await threadPool.runIfActive {
-                let sha256 = SHA256Digest.hexHash(bytes)
-                let path = try files.store(bytes, sha256: sha256, fileExtension: verified.format.fileExtension)
-                return StoredImage(
-                    format: verified.format, width: verified.width, height: verified.height, byteSize: bytes.count,
-                    sha256: sha256, path: path)
+            checked = try await threadPool.runIfActive {
+                try Self.verifyAndStore(bytes, format: task.outputFormat, size: task.expectedSize, files: files)
             }
         } catch {
             // The bytes were good; the disk was not. Keep the result pending and say why.
             health.raise(.storageUnavailable, reason: "writing image files failed: \(error)")
             logger.error("cannot store image", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
             postpone(result.imageUUID, failures: 3)
+            return
+        }
+        let stored: StoredImage
+        switch checked {
+        case .success(let image):
+            stored = image
+        case .failure(let rejection):
+            if result.sourceKind == .url {
+                // A damaged transfer looks like a damaged image: fetch again before giving up.
+                await fetchFailed(result, ImageFetchError(reason: rejection.reason, isTransient: true))
+            } else {
+                await fail(result, reason: rejection.reason)
+            }
             return
         }
 
@@ -176,6 +172,32 @@ final class ResultIngestor: Sendable {
             logger.notice("image download will be retried", metadata: ["image": "\(result.imageUUID)", "attempt": "\(attempts)", "error": "\(error.reason)"])
             postpone(result.imageUUID, failures: attempts)
         }
+    }
+
+    /// Why downloaded bytes are not kept.
+    struct ImageRejection: Error {
+        let reason: String
+    }
+
+    /// Checks structure, format and dimensions, decodes every pixel, then writes the file
+    /// content-addressed; a rejection names what failed. Throws only for storage faults.
+    static func verifyAndStore(
+        _ bytes: [UInt8], format: OutputFormat, size: ImageSize?, files: ImageFileStore
+    ) throws(ImageFileError) -> Result<StoredImage, ImageRejection> {
+        let verified: VerifiedImage
+        switch ImageVerifier.verify(bytes, expectedFormat: format, expectedSize: size) {
+        case .success(let image): verified = image
+        case .failure(let error): return .failure(ImageRejection(reason: "verification failed: \(error)"))
+        }
+        if let failure = PixelDecodeCheck.failure(bytes, format: verified.format) {
+            return .failure(ImageRejection(reason: "verification failed: \(failure)"))
+        }
+        let sha256 = SHA256Digest.hexHash(bytes)
+        let path = try files.store(bytes, sha256: sha256, fileExtension: verified.format.fileExtension)
+        return .success(
+            StoredImage(
+                format: verified.format, width: verified.width, height: verified.height, byteSize: bytes.count,
+                sha256: sha256, path: path))
     }
 
     /// Asks Runware for a fresh URL of an expired image; true when the result now has one to try.

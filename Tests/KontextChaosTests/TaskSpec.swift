@@ -88,12 +88,12 @@ struct TaskSpec: Sendable, Hashable {
             let numberResults = roll < 75 ? 1 : Int.random(in: 2...4, using: &random)
             return TaskSpec(
                 taskUUID: uuid(using: &random), design: design, numberResults: numberResults,
-                // [sim:corrupt] inverts bytes mid-file: only PNG (chunk CRCs) is certain to show
-                // it structurally; in a JPEG scan or a WEBP VP8 payload it can pass verification.
+                // Corrupt-by-design tasks are PNG: [sim:corrupt] inverts bytes mid-file, and only
+                // PNG carries checksums (chunk CRCs) that are certain to show it. In a JPEG scan or
+                // a VP8 payload such damage can decode to wrong pixels without any error, which no
+                // client can detect without a checksum from Runware. Any output type.
                 format: design == .corrupt ? .png : OutputFormat.allCases[Int.random(in: 0..<3, using: &random)],
-                // Inline, so no download fault touches it: the simulator's damaged-download
-                // fault inverts the same PNG bytes [sim:corrupt] inverted, healing the image.
-                outputType: design == .corrupt ? .base64Data : Bool.random(using: &random) ? .url : .base64Data,
+                outputType: Bool.random(using: &random) ? .url : .base64Data,
                 size: sizes[Int.random(in: 0..<sizes.count, using: &random)],
                 seed: UInt64.random(in: 1...1_000_000, using: &random))
         }

