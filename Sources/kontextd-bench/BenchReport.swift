@@ -18,6 +18,9 @@ enum BenchReport {
             "  store alone, no HTTP (\(plan.wrkConnections) in flight): recordDelivery",
             Formatting.rate(figures.storeRecordRate),
             baseline: "with task lookup first \(Formatting.rate(figures.storeLookupRecordRate))")
+        table.add(
+            "  storage bytes written per durable ack (/proc/self/io)", Formatting.count(figures.bytesWrittenPerAck),
+            baseline: "request body ~250 bytes")
         let busy = figures.withWorkers
         table.add(
             "  same, with workers running (ingestor failed \(Formatting.count(figures.ingestedDuringRun)) results meanwhile)",

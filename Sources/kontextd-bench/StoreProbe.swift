@@ -25,15 +25,14 @@ struct StoreProbe {
         let store = self.store
         let taskUUIDs = self.taskUUIDs
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        let run = UUID().uuidString.lowercased().prefix(8)
         let started = ContinuousClock.now
         let completed = try await withThrowingTaskGroup(of: Int.self) { group in
-            for worker in 0..<concurrency {
+            for _ in 0..<concurrency {
                 group.addTask {
                     var count = 0
                     while ContinuousClock.now < deadline {
                         let task = taskUUIDs.randomElement()!
-                        let image = "\(run)-\(String(worker, radix: 16))-4000-8000-\(String(count, radix: 16))"
+                        let image = UUID().uuidString.lowercased()
                         let raw = #"{"imageURL":"http://127.0.0.1:9/image/\#(image).jpg","imageUUID":"\#(image)","taskType":"imageInference","taskUUID":"\#(task)"}"#
                         if work == .lookupThenRecord {
                             guard try await store.task(task) != nil else { throw BenchError("task \(task) vanished") }

@@ -28,6 +28,8 @@ struct WebhookLoad {
         var taskCreationSeconds: Double
         /// Results the store gained during each daemon run, beside the 200s wrk counted.
         var durability: [(run: String, acked: Int, stored: Int, generated: Int)]
+        /// Bytes written to storage per result stored during the full-speed daemon run.
+        var bytesWrittenPerAck: Int
         /// `StoreProbe` rates: recordDelivery alone, and task lookup + recordDelivery.
         var storeRecordRate: Double
         var storeLookupRecordRate: Double
@@ -99,9 +101,14 @@ struct WebhookLoad {
 
         let noOpReport = try await load(noOp.baseURL, seconds: plan.webhookSeconds, connections: plan.wrkConnections, rate: nil).run()
         log("webhooks: no-op responder, full speed: \(Self.summary(noOpReport))")
+        let writesBefore = ProcessWrites.current() ?? 0
         let daemonReport = try await daemonRun(
             "daemon, full speed", load(daemon.webhookURL, seconds: plan.webhookSeconds, connections: plan.wrkConnections, rate: nil))
 
+        let written = (ProcessWrites.current() ?? 0) - writesBefore
+        let ackedInRun = max(1, durability.last?.stored ?? 1)
+        log("webhooks: storage writes during that run: \(Formatting.mebibytes(written)), "
+            + "\(Formatting.count(written / ackedInRun)) bytes per stored result")
         let probe = StoreProbe(
             store: daemon.store, taskUUIDs: uuids, concurrency: plan.wrkConnections, seconds: plan.probeSeconds)
         let recordRate = try await probe.run(.recordDelivery)
@@ -141,7 +148,7 @@ struct WebhookLoad {
         return Figures(
             daemon: daemonReport, noOp: noOpReport, fixedRate: fixed, noOpFixedRate: noOpFixed, idleMemory: idle,
             peakMemory: peak, memoryAfterRounds: after, roundRates: rates, taskCreationSeconds: creation,
-            durability: durability, storeRecordRate: recordRate, storeLookupRecordRate: lookupRate, withWorkers: withWorkers, ingestedDuringRun: resolved)
+            durability: durability, bytesWrittenPerAck: written / ackedInRun, storeRecordRate: recordRate, storeLookupRecordRate: lookupRate, withWorkers: withWorkers, ingestedDuringRun: resolved)
     }
 
     static func resultCount(_ store: TaskStore) async throws -> Int {

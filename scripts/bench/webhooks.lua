@@ -1,7 +1,8 @@
 -- kontextd-bench: POSTs a NEW Runware result per request (a fresh imageUUID each time) to the
 -- webhook URL of a task picked at random from a targets file the bench writes beforehand.
 --
--- Arguments (after --): <targets.lua> <run-id: 8 hex digits> <image base URL> [requests/s] [wrk threads]
+-- Arguments (after --): <targets.lua> <run-id: 8 hex digits, unused but kept in the log> <image base URL>
+--                        [requests/s] [wrk threads]
 --   targets.lua returns { {taskUUID, "/webhooks/runware/<taskUUID>?token=<token>"}, ... }
 --   requests/s > 0 paces the whole run at that rate: each thread hands out send slots spaced
 --   threads*1000/rate ms apart (wrk has no rate option and wrk2 is not packaged by Debian).
@@ -52,8 +53,10 @@ end
 function request()
   generated = generated + 1
   local target = targets[math.random(#targets)]
-  -- Unique per run, thread and request: <run-id>-<thread>-4<counter high>-8<...>-<counter>.
-  local imageUUID = string.format("%s-%04x-4000-8000-%012x", runID, id, generated)
+  -- Random where Runware's v4 UUIDs are random (so index inserts land at random places, as
+  -- in production), unique by construction: thread in the 2nd group, counter in the last.
+  local imageUUID = string.format("%08x-%04x-4%03x-8%03x-%012x",
+    math.random(0, 0x7fffffff) * 2 + math.random(0, 1), id, math.random(0, 0xfff), math.random(0, 0xfff), generated)
   local body = string.format(
     '{"taskType":"imageInference","taskUUID":"%s","imageUUID":"%s","imageURL":"%s/%s.jpg","seed":%d}',
     target[1], imageUUID, imageBase, imageUUID, generated)
