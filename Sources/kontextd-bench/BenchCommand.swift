@@ -27,10 +27,20 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var renderImagesTo: String?
 
+    /// `<database path>,<count>,<prefix>`: the child process of `BulkTaskLoader.loadInChildProcess`.
+    @Option(help: .hidden)
+    var bulkLoad: String?
+
     func run() async throws {
         if let renderImagesTo {
             // The child process of IngestionImages.renderInChildProcess.
             try IngestionImages.render().write(to: renderImagesTo)
+            return
+        }
+        if let bulkLoad {
+            let parts = bulkLoad.split(separator: ",").map(String.init)
+            guard parts.count == 3, let count = Int(parts[1]) else { throw BenchError("--bulk-load \(bulkLoad): expected PATH,COUNT,PREFIX") }
+            try await BulkTaskLoader.load(path: parts[0], count: count, prefix: parts[2])
             return
         }
         let plan = quick ? BenchPlan.quick : BenchPlan.standard

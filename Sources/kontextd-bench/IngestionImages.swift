@@ -55,23 +55,7 @@ struct IngestionImages: Sendable {
         let directory = NSTemporaryDirectory() + "kontextd-bench-images-" + UUID().uuidString.lowercased()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            // waitUntilExit blocks: a plain thread keeps it off the Swift concurrency pool.
-            let thread = Thread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-                process.arguments = ["--render-images-to", directory]
-                do {
-                    try process.run()
-                    process.waitUntilExit()
-                    continuation.resume(returning: process.terminationStatus)
-                } catch {
-                    continuation.resume(throwing: BenchError("cannot start the image-rendering child process: \(error)"))
-                }
-            }
-            thread.start()
-        }
-        guard status == 0 else { throw BenchError("the image-rendering child process exited with status \(status)") }
+        try await ChildProcess.run(["--render-images-to", directory], purpose: "rendering the ingestion images")
         func read(_ format: OutputFormat) throws -> Image {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory)
             guard let name = names.first(where: { $0.hasPrefix("base-") && $0.hasSuffix("." + format.fileExtension) }),

@@ -14,6 +14,8 @@ struct StatusQueryBenchmark {
         var daemon: WrkReport
         var noOp: WrkReport
         var peakMemory: Int
+        /// RSS with the daemon started on the loaded store, before any query.
+        var memoryBefore: Int
     }
 
     let plan: BenchPlan
@@ -28,7 +30,7 @@ struct StatusQueryBenchmark {
         let path = directory + "/kontextd.sqlite3"
         let loadSeconds: Double
         do {
-            loadSeconds = try await BulkTaskLoader.load(path: path, count: plan.statusTasks, prefix: prefix)
+            loadSeconds = try await BulkTaskLoader.loadInChildProcess(path: path, count: plan.statusTasks, prefix: prefix)
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
@@ -53,6 +55,7 @@ struct StatusQueryBenchmark {
                     threads: plan.wrkThreads, connections: plan.wrkConnections, seconds: plan.statusSeconds,
                     script: scripts + "/status.lua", url: url, scriptArguments: [prefix, String(plan.statusTasks)])
             }
+            let before = ResidentMemory.current() ?? 0
             let noOpReport = try await load(noOp.baseURL).run()
             log("status: no-op responder: \(WebhookLoad.summary(noOpReport))")
             let sampler = ResidentMemorySampler()
@@ -63,7 +66,7 @@ struct StatusQueryBenchmark {
             await noOp.stop()
             return Figures(
                 tasks: plan.statusTasks, loadSeconds: loadSeconds, databaseBytes: size, daemon: report, noOp: noOpReport,
-                peakMemory: peak)
+                peakMemory: peak, memoryBefore: before)
         } catch {
             await daemon.stop()
             await noOp.stop()
