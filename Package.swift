@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "kontextd", targets: ["kontextd"]),
         .executable(name: "runware-sim", targets: ["runware-sim"]),
+        .executable(name: "kontextd-bench", targets: ["kontextd-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -86,6 +87,15 @@ let package = Package(
             name: "runware-sim",
             dependencies: [
                 "RunwareSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // `make bench`: throughput, latency and memory figures beside same-run baselines.
+        .executableTarget(
+            name: "kontextd-bench",
+            dependencies: [
+                "KontextDaemon", "KontextStore", "KontextCore", "KontextCrypto", "KontextNet", "RunwareSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

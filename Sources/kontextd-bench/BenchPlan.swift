@@ -1,0 +1,39 @@
+/// How long and how big each part of the bench is: the default keeps the whole bench within
+/// about five minutes; `--quick` is a smoke run of well under two.
+struct BenchPlan: Sendable {
+    /// wrk threads for every run.
+    var wrkThreads = 2
+    /// wrk connections for the full-speed runs.
+    var wrkConnections = 64
+    /// Length of each full-speed webhook run (daemon and no-op), in seconds.
+    var webhookSeconds = 10
+    /// Length of each store-only probe (no HTTP), in seconds.
+    var probeSeconds = 3.0
+    /// The fixed rate for the latency run, requests per second.
+    var fixedRate = 1000
+    /// Connections for the fixed-rate run (enough that pacing, not connections, sets the rate).
+    var fixedRateConnections = 16
+    /// Length of the fixed-rate runs, in seconds.
+    var fixedRateSeconds = 10
+    /// Extra full-speed webhook rounds for memory growth, and their length in seconds.
+    var longRounds = 3
+    var longRoundSeconds = 10
+    /// Tasks created for the webhook runs (results spread over them at random).
+    var webhookTasks = 20_000
+    /// Results per task the webhook tasks announce (Runware allows 1…20).
+    var webhookResultsPerTask = 20
+    /// ~1 MB images fed through ingestion.
+    var ingestionImages = 1_000
+    /// Tasks bulk-loaded for the status-query runs.
+    var statusTasks = 1_000_000
+    /// Length of each status-query run (daemon and no-op), in seconds.
+    var statusSeconds = 10
+
+    /// The default plan.
+    static let standard = BenchPlan()
+
+    /// A short smoke run: shorter runs, fewer tasks and images, 100,000 status tasks.
+    static let quick = BenchPlan(
+        webhookSeconds: 3, probeSeconds: 2, fixedRateSeconds: 3, longRounds: 3, longRoundSeconds: 3, webhookTasks: 2_000,
+        ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3)
+}

@@ -1,0 +1,104 @@
+/// Turns each part's figures into rows of the summary table, with targets and verdicts.
+enum BenchReport {
+    /// The 100 MB memory target, in bytes.
+    static let memoryTarget = 100 * 1_000_000
+
+    static func webhooks(_ figures: WebhookLoad.Figures, plan: BenchPlan, into table: inout BenchTable) {
+        let daemon = figures.daemon
+        let acks = Double(daemon.scriptCounts["ok"] ?? 0) / max(daemon.seconds, 1e-9)
+        let ceiling = Double(figures.noOp.scriptCounts["ok"] ?? 0) / max(figures.noOp.seconds, 1e-9)
+        table.add(
+            "durable webhook acks/s (wrk -t\(plan.wrkThreads) -c\(plan.wrkConnections), \(plan.webhookSeconds) s, workers idle)",
+            Formatting.rate(acks), baseline: "no-op \(Formatting.rate(ceiling))", target: "≥ 10,000/s", met: acks >= 10_000)
+        table.add(
+            "webhook latency p50 / p99 at full speed",
+            "\(Formatting.milliseconds(daemon.latency(50))) / \(Formatting.milliseconds(daemon.latency(99)))",
+            baseline: "no-op \(Formatting.milliseconds(figures.noOp.latency(50))) / \(Formatting.milliseconds(figures.noOp.latency(99)))")
+        table.add(
+            "  store alone, no HTTP (\(plan.wrkConnections) in flight): recordDelivery",
+            Formatting.rate(figures.storeRecordRate),
+            baseline: "with task lookup first \(Formatting.rate(figures.storeLookupRecordRate))")
+        table.add(
+            "  storage bytes written per durable ack (/proc/self/io)", Formatting.count(figures.bytesWrittenPerAck),
+            baseline: "request body ~250 bytes")
+        let busy = figures.withWorkers
+        table.add(
+            "  same, with workers running (ingestor failed \(Formatting.count(figures.ingestedDuringRun)) results meanwhile)",
+            Formatting.rate(Double(busy.scriptCounts["ok"] ?? 0) / max(busy.seconds, 1e-9)),
+            baseline: "p99 \(Formatting.milliseconds(busy.latency(99)))")
+        let fixed = figures.fixedRate
+        let fixedRate = Double(fixed.scriptCounts["ok"] ?? 0) / max(fixed.seconds, 1e-9)
+        let p99 = fixed.latency(99)
+        table.add(
+            "webhook p99 at \(Formatting.count(plan.fixedRate))/s (Lua delay() pacing; got \(Formatting.rate(fixedRate)))",
+            Formatting.milliseconds(p99), baseline: "no-op \(Formatting.milliseconds(figures.noOpFixedRate.latency(99)))",
+            target: "< 10 ms", met: p99.map { $0 < 10 && fixedRate >= Double(plan.fixedRate) * 0.95 })
+        let exact = figures.durability.allSatisfy { $0.stored == $0.acked }
+        let bounded = figures.durability.allSatisfy { $0.stored >= $0.acked && $0.stored <= $0.generated }
+        let acked = figures.durability.reduce(0) { $0 + $1.acked }
+        let stored = figures.durability.reduce(0) { $0 + $1.stored }
+        table.add(
+            "results stored vs 200s acked (\(figures.durability.count) daemon runs)",
+            "\(Formatting.count(stored)) stored, \(Formatting.count(acked)) acked",
+            baseline: exact ? "equal in every run" : "extra = cut off in flight at wrk's stop",
+            target: "stored = acked", met: exact || bounded)
+        table.add(
+            "task creation via TaskStore (enqueue + markSubmitted)",
+            Formatting.rate(Double(plan.webhookTasks) / max(figures.taskCreationSeconds, 1e-9)),
+            baseline: "\(Formatting.count(plan.webhookTasks)) tasks")
+        table.add("RSS idle (daemon started, no load)", Formatting.mebibytes(figures.idleMemory))
+        table.add(
+            "RSS peak under webhook load", Formatting.mebibytes(figures.peakMemory),
+            baseline: "idle \(Formatting.mebibytes(figures.idleMemory))", target: "< 100 MB",
+            met: figures.peakMemory < memoryTarget)
+        let rounds = figures.memoryAfterRounds
+        if let first = rounds.first, let last = rounds.last {
+            let growth = last - first
+            table.add(
+                "RSS after each of \(rounds.count) × \(plan.longRoundSeconds) s webhook rounds",
+                rounds.map(Formatting.mebibytes).joined(separator: " → "),
+                baseline: "acks/s " + figures.roundRates.map(Formatting.rate).joined(separator: ", "),
+                target: "no growth (≤ 5% or 4 MiB)", met: growth <= max(4 << 20, first / 20))
+        }
+    }
+
+    static func ingestion(_ figures: IngestionBenchmark.Figures, into table: inout BenchTable) {
+        let bytes = figures.bytes
+        let megabytesPerSecond = Double(bytes) / 1_000_000 / max(figures.seconds, 1e-9)
+        table.add(
+            "image ingestion (\(figures.images) × ~1 MB, \(figures.stored) stored, \(figures.failed) failed)",
+            Formatting.megabytesPerSecond(bytes, seconds: figures.seconds),
+            baseline: "download only \(Formatting.megabytesPerSecond(bytes, seconds: figures.downloadSeconds))",
+            target: "> 200 MB/s", met: megabytesPerSecond > 200 && figures.failed == 0)
+        table.add(
+            "image ingestion images/s (images.concurrency \(figures.concurrency))",
+            String(format: "%.1f/s", Double(figures.stored) / max(figures.seconds, 1e-9)),
+            baseline: String(format: "download only %.1f/s", Double(figures.images) / max(figures.downloadSeconds, 1e-9)))
+        table.add(
+            "  parts alone: SHA-256 / durable file write (1 thread)",
+            Formatting.megabytesPerSecond(bytes, seconds: figures.hashSeconds) + " / "
+                + Formatting.megabytesPerSecond(bytes, seconds: figures.fileStoreSeconds))
+        table.add(
+            "RSS peak during ingestion (bench's image server in-process)", Formatting.mebibytes(figures.peakMemory),
+            baseline: "before \(Formatting.mebibytes(figures.memoryBefore))", target: "< 100 MB",
+            met: figures.peakMemory < memoryTarget)
+    }
+
+    static func status(_ figures: StatusQueryBenchmark.Figures, into table: inout BenchTable) {
+        let daemon = figures.daemon
+        let rate = Double(daemon.scriptCounts["ok"] ?? 0) / max(daemon.seconds, 1e-9)
+        let ceiling = Double(figures.noOp.scriptCounts["ok"] ?? 0) / max(figures.noOp.seconds, 1e-9)
+        table.add(
+            "status queries/s, \(Formatting.count(figures.tasks)) tasks (p99 \(Formatting.milliseconds(daemon.latency(99))))",
+            Formatting.rate(rate), baseline: "no-op \(Formatting.rate(ceiling))",
+            target: "all 200", met: (daemon.scriptCounts["other"] ?? 1) == 0 && daemon.socketErrors == 0)
+        table.add(
+            "  bulk load of the status store", Formatting.seconds(figures.loadSeconds),
+            baseline: Formatting.mebibytes(figures.databaseBytes) + " database", target: "≤ ~2 min",
+            met: figures.loadSeconds <= 120)
+        table.add(
+            "RSS peak under status load", Formatting.mebibytes(figures.peakMemory),
+            baseline: "before \(Formatting.mebibytes(figures.memoryBefore))", target: "< 100 MB",
+            met: figures.peakMemory < memoryTarget)
+    }
+}
