@@ -97,7 +97,8 @@ public final class DatabaseWriter: Sendable {
         var next = 0
         while next < group.count {
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                // Cached statements: transaction control is prepared once, not parsed per group.
+                try connection.run("BEGIN IMMEDIATE")
             } catch {
                 for job in group[next...] { job.fail(error) }
                 return
@@ -108,9 +109,9 @@ public final class DatabaseWriter: Sendable {
                 let job = group[next]
                 next += 1
                 do {
-                    try connection.execute("SAVEPOINT kx_job")
+                    try connection.run("SAVEPOINT kx_job")
                     let resume = try job.execute(connection)
-                    try connection.execute("RELEASE kx_job")
+                    try connection.run("RELEASE kx_job")
                     succeeded.append((job, resume))
                 } catch {
                     if connection.isInTransaction {
@@ -133,7 +134,7 @@ public final class DatabaseWriter: Sendable {
                 continue
             }
             do {
-                try connection.execute("COMMIT")
+                try connection.run("COMMIT")
             } catch {
                 if connection.isInTransaction { try? connection.execute("ROLLBACK") }
                 for entry in succeeded { entry.job.fail(error) }

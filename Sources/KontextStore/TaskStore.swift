@@ -455,6 +455,9 @@ public final class TaskStore: Sendable {
         _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
         error: (code: String, message: String)?, in db: SQLiteConnection
     ) throws(StoreError) {
+        // An unchanged state writes nothing: the task row and its index pages stay clean, which
+        // matters on the webhook path (one more result for a task that is still waiting).
+        if old == new && error == nil { return }
         let provesAcceptance = old == .queued && new != .queued && new != .rejected
         let becomesFinal = new.isFinal && !old.isFinal
         try db.run(

@@ -79,7 +79,10 @@ enum TaskStoreSchema {
                 ALTER TABLE results ADD COLUMN received_via TEXT NOT NULL DEFAULT 'webhook';
                 ALTER TABLE results ADD COLUMN refetches INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX tasks_by_submission ON tasks(state, submitted_at);
-                CREATE INDEX results_by_arrival ON results(received_via);
+                -- Partial: only the rare polled results pay for this index (webhook acks stay cheap).
+                CREATE INDEX results_found_by_polling ON results(received_via) WHERE received_via = 'poll';
+                -- Nothing reads deliveries by task on a hot path; every delivery paid for this index.
+                DROP INDEX deliveries_by_task;
                 """),
     ])
 }
