@@ -30,12 +30,16 @@ public final class DatabaseWriter: Sendable {
 
     private let queue = JobQueue<Job>()
     private let completion = ThreadCompletion()
+    private let checkpointer: WALCheckpointer
     let statistics = Statistics()
 
     /// Opens (creating if needed) the database at `path`, migrates it, and starts the writer thread.
     public init(path: String, busyTimeout: Duration, migrator: SchemaMigrator) throws(StoreError) {
         let connection = try SQLiteConnection(path: path, role: .writer, busyTimeout: busyTimeout)
         try migrator.migrate(connection)
+        // Checkpoints run on their own thread: a commit never waits for WAL pages to be copied back.
+        try connection.execute("PRAGMA wal_autocheckpoint = 0")
+        self.checkpointer = try WALCheckpointer(path: path, busyTimeout: busyTimeout)
         let handoff = ConnectionHandoff(connection)
         let queue = self.queue
         let completion = self.completion
@@ -49,8 +53,9 @@ public final class DatabaseWriter: Sendable {
     }
 
     deinit {
-        // Without close(), the thread still finishes what is queued and then exits.
+        // Without close(), the threads still finish what is queued and then exit.
         queue.close()
+        checkpointer.stop()
     }
 
     /// Runs `body` on the write connection inside the next group's transaction.
@@ -78,6 +83,7 @@ public final class DatabaseWriter: Sendable {
     public func close() async {
         queue.close()
         await completion.wait()
+        await checkpointer.close()
     }
 
     /// Jobs submitted and not yet taken by the thread.

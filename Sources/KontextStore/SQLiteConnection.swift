@@ -12,6 +12,8 @@ public final class SQLiteConnection {
         case writer
         /// A read connection: the file must exist; `query_only` forbids writes.
         case reader
+        /// The checkpoint connection: the file must exist; it only copies WAL pages into the file.
+        case checkpointer
     }
 
     /// The database file path.
@@ -28,7 +30,7 @@ public final class SQLiteConnection {
         var connection: OpaquePointer?
         let flags: Int32 = switch role {
         case .writer: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        case .reader: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        case .reader, .checkpointer: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         }
         let code = sqlite3_open_v2(path, &connection, flags, nil)
         guard code == SQLITE_OK, let connection else {
@@ -54,6 +56,8 @@ public final class SQLiteConnection {
             try execute("PRAGMA synchronous = FULL")
         case .reader:
             try execute("PRAGMA query_only = ON")
+        case .checkpointer:
+            break
         }
     }
 

@@ -107,3 +107,27 @@ import Testing
         await store.close()
     }
 }
+
+/// Checkpoints run on their own thread; a closed store leaves everything in the database file.
+@Suite struct WALCheckpointTests {
+    @Test func closingLeavesAnEmptyWALAndEveryRowInTheFile() async throws {
+        let directory = NSTemporaryDirectory() + "kontextd-wal-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/store.sqlite3"
+        let store = try TaskStore(path: path)
+        for index in 0..<200 {
+            _ = try await store.enqueue(
+                NewTask(
+                    taskUUID: "task-\(index)", requestJSON: "{\"n\":\(index)}", payloadJSON: "{}", numberResults: 1,
+                    outputFormat: .png, outputType: .url, expectedSize: nil))
+        }
+        let walSize = { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+        #expect(walSize() > 0)
+        await store.close()
+        #expect(walSize() == 0)
+        let reopened = try TaskStore(path: path)
+        #expect(try await reopened.stateCounts()[.queued] == 200)
+        await reopened.close()
+    }
+}
