@@ -1,59 +1,44 @@
-import Foundation
-
 /// Why a byte buffer could not be read as JSON.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What the parser reported, for the person reading the error.
+    /// What the parser found wrong and the byte offset where it found it
+    /// (for example "unexpected character 'x' at offset 17 (expected a value)").
     public let message: String
 
+    /// An error carrying `message` as it will be shown.
     public init(message: String) { self.message = message }
 
+    /// The message, marked as a JSON error.
     public var description: String { "invalid JSON: \(message)" }
 }
 
 /// Turns bytes into `JSONValue` and back; the one place JSON (de)serialisation is configured.
 ///
-/// Output is compact with sorted keys, so the same value always encodes to the same bytes
-/// (idempotency checks and tests rely on that).
+/// Parsing is strict RFC 8259 (see `JSONByteParser`); output is compact with sorted keys, so the
+/// same value always encodes to the same bytes (idempotency checks and request hashes rely on
+/// that, and the bytes are those Foundation's `JSONEncoder` wrote before).
 public enum JSONCoding {
     /// Parses a complete JSON document.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw JSONParseError(message: Self.describe(error))
-        } catch {
-            throw JSONParseError(message: "\(error)")
-        }
+        let result = bytes.withContiguousStorageIfAvailable(JSONByteParser.parse)
+            ?? Array(bytes).withUnsafeBufferPointer(JSONByteParser.parse)
+        return try result.get()
     }
 
     /// Parses a JSON document held in a string.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8(JSONByteParser.parse).get()
     }
 
     /// Encodes a value as compact JSON with sorted keys.
     public static func encode(_ value: JSONValue) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry.
-        if let data = try? encoder.encode(value) { return Array(data) }
-        return Array("null".utf8)
+        var encoder = JSONByteEncoder(capacity: 256)
+        encoder.write(value)
+        return encoder.output
     }
 
     /// Encodes a value as a compact JSON string with sorted keys.
     public static func encodeString(_ value: JSONValue) -> String {
         String(decoding: encode(value), as: UTF8.self)
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError { return "\(underlying)" }
-            return context.debugDescription
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-            return context.debugDescription
-        @unknown default:
-            return "\(error)"
-        }
     }
 }
