@@ -43,7 +43,8 @@ public final class Daemon: Service {
         let removed = try files.removeTemporaryFiles()
         if removed > 0 { logger.notice("removed temporary image files left by an interrupted run", metadata: ["count": "\(removed)"]) }
         self.client = CurlHTTPClient(configuration: .init(threads: max(2, configuration.images.concurrency + 1), userAgent: "kontextd"))
-        self.threadPool = NIOThreadPool(numberOfThreads: 2)
+        // One thread per concurrent image: each spends much of its time waiting on fsync, not on a core.
+        self.threadPool = NIOThreadPool(numberOfThreads: configuration.images.concurrency)
         self.threadPool.start()
         self.token = WebhookToken(key: configuration.webhook.secret)
     }

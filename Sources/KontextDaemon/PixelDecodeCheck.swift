@@ -1,10 +1,17 @@
 import CImageCodecs
 import KontextCore
 
-/// The last check before an image is kept: decode every pixel with libjpeg-turbo, libpng or
-/// libwebp. Structural verification (`ImageVerifier`) cannot see damage inside a JPEG's scan data
-/// or a WEBP's VP8 payload; a full decode does (libjpeg-turbo's warnings count as errors).
+/// The last check before an image is kept: decode the image data with libjpeg-turbo or libwebp.
+/// Structural verification (`ImageVerifier`) cannot see damage inside a JPEG's scan data or a
+/// WEBP's VP8/VP8L payload, which carry no checksum; decoding them does (libjpeg-turbo's warnings
+/// count as errors). A PNG needs no decode here: `ImageVerifier` has already checked the CRC-32
+/// of every chunk, image data included, which catches damage a decode could miss.
 enum PixelDecodeCheck {
+    /// The formats whose payload has no checksum of its own, so only a decode can vouch for it.
+    static func needsDecode(_ format: OutputFormat) -> Bool {
+        format != .png
+    }
+
     /// Nil when `bytes` decode completely as `format`; otherwise the decoder's reason.
     static func failure(_ bytes: [UInt8], format: OutputFormat) -> String? {
         var width: Int32 = 0

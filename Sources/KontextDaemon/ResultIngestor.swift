@@ -31,6 +31,9 @@ final class ResultIngestor: Sendable {
     /// Results waiting out a backoff, with the time they may be tried again (in memory: after a
     /// restart every pending result is simply tried at once).
     private let notBefore = Mutex([String: Double]())
+    /// What each task expects of its images (format, size): fixed once a task exists, so it is
+    /// read from the store once per task, not once per image. Bounded: cleared when it grows large.
+    private let expectations = Mutex([String: (format: OutputFormat, size: ImageSize?)]())
 
     init(
         store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, api: RunwareAPI?, configuration: DaemonConfiguration.Images,
@@ -83,16 +86,24 @@ final class ResultIngestor: Sendable {
 
     /// Fetches, verifies and stores one result, recording the outcome.
     func ingest(_ result: ResultRecord) async {
-        let task: TaskRecord
-        do {
-            guard let detail = try await store.task(result.taskUUID) else {
-                logger.error("result for an unknown task", metadata: ["image": "\(result.imageUUID)", "task": "\(result.taskUUID)"])
+        let expected: (format: OutputFormat, size: ImageSize?)
+        if let known = expectations.withLock({ $0[result.taskUUID] }) {
+            expected = known
+        } else {
+            do {
+                guard let detail = try await store.task(result.taskUUID) else {
+                    logger.error("result for an unknown task", metadata: ["image": "\(result.imageUUID)", "task": "\(result.taskUUID)"])
+                    return
+                }
+                expected = (detail.task.outputFormat, detail.task.expectedSize)
+                expectations.withLock { cache in
+                    if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
+                    cache[result.taskUUID] = expected
+                }
+            } catch {
+                logger.error("cannot read the task of a result", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
                 return
             }
-            task = detail.task
-        } catch {
-            logger.error("cannot read the task of a result", metadata: ["image": "\(result.imageUUID)", "error": "\(error)"])
-            return
         }
 
         let bytes: [UInt8]
@@ -108,7 +119,7 @@ final class ResultIngestor: Sendable {
         do {
             let files = self.files
             checked = try await threadPool.runIfActive {
-                try Self.verifyAndStore(bytes, format: task.outputFormat, size: task.expectedSize, files: files)
+                try Self.verifyAndStore(bytes, format: expected.format, size: expected.size, files: files)
             }
         } catch {
             // The bytes were good; the disk was not. Keep the result pending and say why.
@@ -189,7 +200,7 @@ final class ResultIngestor: Sendable {
         case .success(let image): verified = image
         case .failure(let error): return .failure(ImageRejection(reason: "verification failed: \(error)"))
         }
-        if let failure = PixelDecodeCheck.failure(bytes, format: verified.format) {
+        if PixelDecodeCheck.needsDecode(verified.format), let failure = PixelDecodeCheck.failure(bytes, format: verified.format) {
             return .failure(ImageRejection(reason: "verification failed: \(failure)"))
         }
         let sha256 = SHA256Digest.hexHash(bytes)

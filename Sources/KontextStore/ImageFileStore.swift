@@ -63,8 +63,9 @@ public struct ImageFileStore: Sendable {
             unlink(temporary)
             throw error
         }
+        // The target directory's fsync makes the new name durable. The temporary name's removal
+        // needs no fsync of its own: at worst a crash leaves a leftover that start-up deletes.
         try Self.syncDirectory(directory)
-        try Self.syncDirectory(temporaryDirectory)
         return target
     }
 

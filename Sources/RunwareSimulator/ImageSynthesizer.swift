@@ -19,8 +19,10 @@ public enum ImageSynthesizer {
     ///   - size: exact pixel dimensions of the result (1...`maximumSide` each way).
     ///   - seed: drives every colour and shape; equal seeds give equal bytes.
     ///   - quality: JPEG/WebP quality 1...100 (WebP at 100 is encoded lossless); ignored for PNG.
+    ///   - grain: per-pixel noise, 0 (flat shapes, tiny files) to 1 (±128 per channel): real
+    ///     photographs compress like grainy images, so benchmarks use it to get realistic sizes.
     /// - Returns: the encoded file bytes.
-    public static func render(format: OutputFormat, size: ImageSize, seed: UInt64, quality: Int = 90)
+    public static func render(format: OutputFormat, size: ImageSize, seed: UInt64, quality: Int = 90, grain: Double = 0)
         throws(ImageSynthesisError) -> [UInt8]
     {
         guard (1...maximumSide).contains(size.width), (1...maximumSide).contains(size.height) else {
@@ -29,11 +31,27 @@ public enum ImageSynthesizer {
         guard (1...100).contains(quality) else {
             throw ImageSynthesisError(format: format, size: size, reason: "quality \(quality) is outside 1...100")
         }
-        let pixels = paint(size: size, seed: seed)
+        var pixels = paint(size: size, seed: seed)
+        if grain > 0 { addGrain(&pixels, amount: min(grain, 1), seed: seed) }
         switch format {
         case .jpg: return try encodeJPEG(pixels, size: size, quality: quality)
         case .png: return try encodePNG(pixels, size: size)
         case .webp: return try encodeWebP(pixels, size: size, quality: quality)
+        }
+    }
+
+    /// Adds seeded noise of up to ±`amount`×128 to every channel.
+    static func addGrain(_ pixels: inout [UInt8], amount: Double, seed: UInt64) {
+        var random = SplitMix64(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        let span = max(1, Int(amount * 256))
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            var bits: UInt64 = 0
+            for index in buffer.indices {
+                if index % 8 == 0 { bits = random.next() }
+                let noise = Int(bits & 0xFF) % span - span / 2
+                bits >>= 8
+                buffer[index] = UInt8(clamping: Int(buffer[index]) + noise)
+            }
         }
     }
 

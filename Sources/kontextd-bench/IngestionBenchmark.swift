@@ -1,4 +1,5 @@
 import Foundation
+import KontextDaemon
 import KontextCore
 import KontextCrypto
 import KontextNet
@@ -56,7 +57,7 @@ struct IngestionBenchmark {
         let formats: [OutputFormat] = (0..<plan.ingestionImages).map { $0 % 2 == 0 ? .jpg : .png }
         let urls = formats.enumerated().map { server.baseURL + ImageVariantResponder.path(index: $0.offset, format: $0.element) }
         let totalBytes = formats.enumerated().reduce(0) { $0 + images.variant($1.element, index: $1.offset).count }
-        let concurrency = 4  // The daemon's default images.concurrency, used below unchanged.
+        let concurrency = DaemonConfiguration.Images().concurrency  // The daemon's default, unchanged.
 
         let download = try await downloadBaseline(urls: urls, threads: concurrency, expectedBytes: totalBytes)
         log("ingestion: baseline download only (CurlHTTPClient, \(concurrency) threads): "

@@ -2,7 +2,7 @@ import Foundation
 import KontextCore
 import RunwareSimulator
 
-/// Real ~1 MB JPEG and PNG images from the simulator's `ImageSynthesizer`, and distinct
+/// Real ~1 MB JPEG and PNG images at 1248x832 from the simulator's `ImageSynthesizer`, and distinct
 /// variants of them: the store is content-addressed, so identical bytes would be written once.
 ///
 /// A variant adds one metadata segment naming its index (a JPEG COM segment after SOI, a PNG
@@ -27,17 +27,21 @@ struct IngestionImages: Sendable {
             jpeg: try base(format: .jpg, targetBytes: targetBytes), png: try base(format: .png, targetBytes: targetBytes))
     }
 
+    /// A 1248x832 image (the largest Kontext size by area) with as much grain as brings it to
+    /// about `targetBytes`: the pixel count Runware really returns, at a realistic file size, so
+    /// the pixel decode costs what it costs in production.
     private static func base(format: OutputFormat, targetBytes: Int) throws -> Image {
-        var side = 1024.0
+        let size = ImageSize(width: 1248, height: 832)
+        var low = 0.0
+        var high = 1.0
         var best: Image?
-        for attempt in 0..<5 {
-            let size = ImageSize(width: Int(side * 1.5) / 16 * 16, height: Int(side) / 16 * 16)
-            let bytes = try ImageSynthesizer.render(format: format, size: size, seed: 20_250_101 + UInt64(attempt), quality: 100)
+        for _ in 0..<12 {
+            let grain = (low + high) / 2
+            let bytes = try ImageSynthesizer.render(format: format, size: size, seed: 20_250_101, quality: 95, grain: grain)
             best = Image(format: format, size: size, bytes: bytes)
-            let ratio = Double(targetBytes) / Double(bytes.count)
-            if ratio < 1.15 && ratio > 0.85 { break }
-            // Bytes grow roughly with the pixel count: scale each side by the square root.
-            side = min(Double(ImageSynthesizer.maximumSide) / 1.5, max(64, side * ratio.squareRoot()))
+            let ratio = Double(bytes.count) / Double(targetBytes)
+            if ratio > 0.95 && ratio < 1.05 { break }
+            if ratio < 1 { low = grain } else { high = grain }
         }
         return best!
     }
