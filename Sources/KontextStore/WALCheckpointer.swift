@@ -17,17 +17,21 @@ final class WALCheckpointer: Sendable {
         let handoff = ConnectionHandoff(try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: busyTimeout))
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         let thread = Thread { [self] in
-            let connection = handoff.take()
-            while !stopped.withLock({ $0 }) {
-                _ = wakeUp.wait(timeout: .now() + .nanoseconds(nanoseconds))
-                // SQLITE_BUSY or an I/O error here loses nothing: the pages stay in the WAL for the next try.
-                _ = try? connection.query("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(at: 0) }
-            }
-            _ = try? connection.query("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(at: 0) }
+            Self.run(connection: handoff.take(), stopped: stopped, wakeUp: wakeUp, nanoseconds: nanoseconds)
+            // The connection is closed by now: whoever waits on close() may open the file exclusively.
             completion.finish()
         }
         thread.name = "kontextd-store-checkpoint"
         thread.start()
+    }
+
+    private static func run(connection: SQLiteConnection, stopped: borrowing Mutex<Bool>, wakeUp: DispatchSemaphore, nanoseconds: Int) {
+        while !stopped.withLock({ $0 }) {
+            _ = wakeUp.wait(timeout: .now() + .nanoseconds(nanoseconds))
+            // SQLITE_BUSY or an I/O error here loses nothing: the pages stay in the WAL for the next try.
+            _ = try? connection.query("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(at: 0) }
+        }
+        _ = try? connection.query("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(at: 0) }
     }
 
     /// Asks the thread to finish (after a last checkpoint) without waiting for it.

@@ -126,6 +126,11 @@ import Testing
         #expect(walSize() > 0)
         await store.close()
         #expect(walSize() == 0)
+        // Every connection is closed once close() returns: the journal mode can be changed, which
+        // SQLite refuses while any other connection has the file open.
+        let exclusive = try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: .zero)
+        #expect(try exclusive.query("PRAGMA journal_mode = DELETE") { $0.text(at: 0) } == ["delete"])
+        _ = try exclusive.query("PRAGMA journal_mode = WAL") { $0.text(at: 0) }
         let reopened = try TaskStore(path: path)
         #expect(try await reopened.stateCounts()[.queued] == 200)
         await reopened.close()
