@@ -97,7 +97,9 @@ final class SimulatedRunware: Sendable {
                 return
             }
             let corrupted = record.hooks.contains(.corrupt)
-            let served = corrupted ? ImageCorruption.corrupt(encoded) : encoded
+            // Inverted bytes alone can decode to wrong pixels in a JPEG scan or a VP8 payload,
+            // which nobody could detect; the structural damage on top makes the promise hold.
+            let served = corrupted ? DownloadDamage.corrupt(ImageCorruption.corrupt(encoded), format: task.outputFormat) : encoded
             let imageUUID = UUID().uuidString.lowercased()
             // The recorded sha is the one of the bytes every good download yields; per-attempt
             // download faults damage copies, never these.

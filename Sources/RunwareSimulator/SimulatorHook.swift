@@ -6,7 +6,8 @@
 ///   (`{"errors":[{"code":"inferenceFailed",...,"status":"error"}]}`, or the bare error object
 ///   with the `.bare` body variant), and `getResponse` reports the error.
 /// - `[sim:corrupt]`: generation succeeds but every served image (URL, base64 or data URI)
-///   has bytes flipped in its middle, so a verifying client must reject it.
+///   has bytes flipped in its middle plus damage its structure shows (a PNG chunk CRC, a stray
+///   JPEG marker, a WEBP chunk length past the end), so a verifying client must reject it.
 public enum SimulatorHook: String, Sendable, CaseIterable {
     /// Refuse the task at submission (`invalidContent`).
     case reject = "[sim:reject]"

@@ -88,11 +88,9 @@ struct TaskSpec: Sendable, Hashable {
             let numberResults = roll < 75 ? 1 : Int.random(in: 2...4, using: &random)
             return TaskSpec(
                 taskUUID: uuid(using: &random), design: design, numberResults: numberResults,
-                // Corrupt-by-design tasks are PNG: [sim:corrupt] inverts bytes mid-file, and only
-                // PNG carries checksums (chunk CRCs) that are certain to show it. In a JPEG scan or
-                // a VP8 payload such damage can decode to wrong pixels without any error, which no
-                // client can detect without a checksum from Runware. Any output type.
-                format: design == .corrupt ? .png : OutputFormat.allCases[Int.random(in: 0..<3, using: &random)],
+                // Corrupt-by-design tasks use every format and output type: [sim:corrupt] damages
+                // each format where its structure shows it.
+                format: OutputFormat.allCases[Int.random(in: 0..<3, using: &random)],
                 outputType: Bool.random(using: &random) ? .url : .base64Data,
                 size: sizes[Int.random(in: 0..<sizes.count, using: &random)],
                 seed: UInt64.random(in: 1...1_000_000, using: &random))
