@@ -73,9 +73,11 @@ final class Reconciler: Sendable {
             return 0
         }
         guard (200..<300).contains(answer.status) || answer.status == 400, answer.envelope != nil else {
+            health.raise(.runwareUnavailable, reason: "getResponse answered \(answer.status)")
             logger.warning("getResponse answered \(answer.status)", metadata: ["tasks": "\(uuids.count)"])
             return 0
         }
+        health.clear(.runwareUnavailable)
         let news = answer.news()
         for task in due {
             let taskNews = news[task.taskUUID] ?? TaskNews()
