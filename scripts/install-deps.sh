@@ -2,7 +2,7 @@
 # Installs the Debian packages kontextd builds and tests against, only those missing (idempotent).
 set -euo pipefail
 packages=(pkg-config libcurl4-openssl-dev libsqlite3-dev libssl-dev libturbojpeg0-dev libpng-dev libwebp-dev
-          imagemagick wrk systemd)
+          imagemagick wrk systemd chromium chromium-driver python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

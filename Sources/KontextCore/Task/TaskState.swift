@@ -1,0 +1,31 @@
+/// Where a task is in its life. Stored as the raw value; the state machine says which moves are legal.
+public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Validated and durably recorded; not yet sent to Runware.
+    case queued
+    /// Runware acknowledged it; results are expected by webhook.
+    case submitted
+    /// Every one of `numberResults` results is stored and verified.
+    case completed
+    /// Runware reported the task failed, or a result could not be fetched or verified.
+    case failed
+    /// Runware refused the task when it was submitted (its code and message are kept).
+    case rejected
+
+    /// True when no further transition is possible.
+    public var isFinal: Bool {
+        switch self {
+        case .queued, .submitted: return false
+        case .completed, .failed, .rejected: return true
+        }
+    }
+}
+
+/// Who sent a task object; the same schema is enforced with different platform rules.
+public enum TaskOrigin: Sendable, Hashable {
+    /// A kontextd client: `taskUUID` is optional (an idempotency key), `taskType` may be omitted,
+    /// `webhookURL` must be absent (kontextd sets it), `deliveryMethod` may only be `async`.
+    case client
+    /// Runware (or its simulator) receiving a task: `taskType` and `taskUUID` are required,
+    /// `webhookURL` is allowed and `deliveryMethod` may be `sync` or `async`.
+    case runware
+}

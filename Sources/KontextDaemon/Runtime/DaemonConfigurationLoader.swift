@@ -1,0 +1,164 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// Reads `DaemonConfiguration` from, in order of precedence: the environment (`KONTEXTD_` + the
+/// key in upper snake case, e.g. `KONTEXTD_WEBHOOK_PUBLIC_URL`), the YAML file, then the defaults.
+///
+/// Secrets may instead come from files: `runware.apiKeyFile` and `webhook.secretFile`, or the
+/// systemd credentials `runware-api-key` and `webhook-secret` in `$CREDENTIALS_DIRECTORY`.
+public enum DaemonConfigurationLoader {
+    /// Loads and checks the configuration. `filePath` nil reads environment and defaults only.
+    public static func load(
+        filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> DaemonConfiguration {
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "kontextd")
+        ]
+        if let filePath {
+            guard FileManager.default.fileExists(atPath: filePath) else {
+                throw ConfigurationError(key: "--config", rule: "must name an existing YAML file", value: filePath)
+            }
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath)))
+        }
+        let reader = ConfigReader(providers: providers)
+        return try build(from: reader, environment: environment)
+    }
+
+    static func build(from config: ConfigReader, environment: [String: String]) throws -> DaemonConfiguration {
+        var result = DaemonConfiguration()
+        result.stateDirectory = config.string(forKey: "stateDirectory", default: result.stateDirectory)
+        result.pollInterval = config.double(forKey: "pollInterval", default: result.pollInterval)
+
+        result.runware.apiURL = config.string(forKey: "runware.apiURL", default: result.runware.apiURL)
+        result.runware.requestTimeout = config.double(forKey: "runware.requestTimeout", default: result.runware.requestTimeout)
+        result.runware.maxTasksPerRequest = config.int(
+            forKey: "runware.maxTasksPerRequest", default: result.runware.maxTasksPerRequest)
+        result.runware.maxSubmitFailures = config.int(forKey: "runware.maxSubmitFailures", default: result.runware.maxSubmitFailures)
+        result.runware.apiKey = try secret(
+            config: config, valueKey: "runware.apiKey", fileKey: "runware.apiKeyFile",
+            credential: "runware-api-key", environment: environment
+        ).map { String(decoding: $0, as: UTF8.self) } ?? ""
+
+        result.webhook.host = config.string(forKey: "webhook.host", default: result.webhook.host)
+        result.webhook.port = config.int(forKey: "webhook.port", default: result.webhook.port)
+        result.webhook.publicURL = config.string(forKey: "webhook.publicURL")
+        result.webhook.maxBodyBytes = config.int(forKey: "webhook.maxBodyBytes", default: result.webhook.maxBodyBytes)
+        result.webhook.secret =
+            try secret(
+                config: config, valueKey: "webhook.secret", fileKey: "webhook.secretFile",
+                credential: "webhook-secret", environment: environment) ?? []
+
+        result.admin.host = config.string(forKey: "admin.host", default: result.admin.host)
+        result.admin.port = config.int(forKey: "admin.port", default: result.admin.port)
+        result.admin.maxBodyBytes = config.int(forKey: "admin.maxBodyBytes", default: result.admin.maxBodyBytes)
+
+        result.images.allowedHosts = config.stringArray(forKey: "images.allowedHosts", default: result.images.allowedHosts)
+        result.images.maxBytes = config.int(forKey: "images.maxBytes", default: result.images.maxBytes)
+        result.images.downloadTimeout = config.double(forKey: "images.downloadTimeout", default: result.images.downloadTimeout)
+        result.images.stallSeconds = config.int(forKey: "images.stallSeconds", default: result.images.stallSeconds)
+        result.images.maxFetchAttempts = config.int(forKey: "images.maxFetchAttempts", default: result.images.maxFetchAttempts)
+        result.images.concurrency = config.int(forKey: "images.concurrency", default: result.images.concurrency)
+        result.images.maxRefetches = config.int(forKey: "images.maxRefetches", default: result.images.maxRefetches)
+        result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
+        result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
+
+        try DaemonConfigurationCheck.check(result)
+        return result
+    }
+
+    /// A secret given inline, by file, or as a systemd credential (first found, in that order).
+    private static func secret(
+        config: ConfigReader, valueKey: String, fileKey: String, credential: String, environment: [String: String]
+    ) throws -> [UInt8]? {
+        if let inline = config.string(forKey: ConfigKey(valueKey), isSecret: true), !inline.isEmpty {
+            return Array(inline.utf8)
+        }
+        var path = config.string(forKey: ConfigKey(fileKey))
+        if path == nil, let directory = environment["CREDENTIALS_DIRECTORY"] {
+            let candidate = directory + "/" + credential
+            if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+        }
+        guard let path else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: fileKey, rule: "must name a readable file", value: path)
+        }
+        // Files written by editors and `echo` end in a newline that is not part of the secret.
+        var bytes = Array(data)
+        while let last = bytes.last, last == 0x0a || last == 0x0d || last == 0x20 { bytes.removeLast() }
+        return bytes
+    }
+}
+
+/// The rules a configuration must satisfy before the daemon starts.
+public enum DaemonConfigurationCheck {
+    /// Throws the first violated rule, naming key, rule and value.
+    public static func check(_ configuration: DaemonConfiguration) throws {
+        func port(_ key: String, _ value: Int) throws {
+            guard (0...65535).contains(value) else { throw ConfigurationError(key: key, rule: "must be 0…65535", value: "\(value)") }
+        }
+        try port("webhook.port", configuration.webhook.port)
+        try port("admin.port", configuration.admin.port)
+        guard configuration.webhook.secret.count >= 16 else {
+            throw ConfigurationError(
+                key: "webhook.secret",
+                rule: "must be at least 16 bytes (set webhook.secret, webhook.secretFile or the webhook-secret credential)",
+                value: "\(configuration.webhook.secret.count) bytes")
+        }
+        guard configuration.runware.apiURL.hasPrefix("http://") || configuration.runware.apiURL.hasPrefix("https://") else {
+            throw ConfigurationError(key: "runware.apiURL", rule: "must be an http(s) URL", value: configuration.runware.apiURL)
+        }
+        if let url = configuration.webhook.publicURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigurationError(key: "webhook.publicURL", rule: "must be an http(s) URL", value: url)
+        }
+        guard (1...100).contains(configuration.runware.maxTasksPerRequest) else {
+            throw ConfigurationError(
+                key: "runware.maxTasksPerRequest", rule: "must be 1…100", value: "\(configuration.runware.maxTasksPerRequest)")
+        }
+        guard (1...64).contains(configuration.images.concurrency) else {
+            throw ConfigurationError(key: "images.concurrency", rule: "must be 1…64", value: "\(configuration.images.concurrency)")
+        }
+        guard configuration.images.maxFetchAttempts >= 1 else {
+            throw ConfigurationError(
+                key: "images.maxFetchAttempts", rule: "must be >= 1", value: "\(configuration.images.maxFetchAttempts)")
+        }
+        guard !configuration.images.allowedHosts.isEmpty else {
+            throw ConfigurationError(key: "images.allowedHosts", rule: "must list at least one host", value: "[]")
+        }
+        guard configuration.runware.maxSubmitFailures >= 1 else {
+            throw ConfigurationError(
+                key: "runware.maxSubmitFailures", rule: "must be >= 1", value: "\(configuration.runware.maxSubmitFailures)")
+        }
+        guard configuration.images.maxRefetches >= 0 else {
+            throw ConfigurationError(key: "images.maxRefetches", rule: "must be >= 0", value: "\(configuration.images.maxRefetches)")
+        }
+        guard configuration.reconcile.overdueAfter > 0 else {
+            throw ConfigurationError(
+                key: "reconcile.overdueAfter", rule: "must be > 0 seconds", value: "\(configuration.reconcile.overdueAfter)")
+        }
+        guard configuration.reconcile.interval > 0 else {
+            throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
+        }
+        guard configuration.pollInterval > 0 else {
+            throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")
+        }
+    }
+}
+
+/// A configuration value that cannot be used, naming the key, the rule and the value.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The configuration key, dotted (`webhook.port`); its environment form is `KONTEXTD_WEBHOOK_PORT`.
+    public let key: String
+    /// What the value must be.
+    public let rule: String
+    /// The offending value (secrets are never shown).
+    public let value: String
+
+    public init(key: String, rule: String, value: String) {
+        self.key = key
+        self.rule = rule
+        self.value = value
+    }
+
+    public var description: String { "configuration \(key): \(rule), got \(value)" }
+}

@@ -1,0 +1,84 @@
+/// A request for `CurlHTTPClient.execute(_:)`: what to send and how long to wait for the answer.
+///
+/// The defaults suit small JSON API calls: 30 s total, 10 s to connect, at most 64 MiB of response
+/// body, redirects not followed.
+public struct HTTPClientRequest: Sendable {
+    /// The request method, e.g. "GET", "POST", "PUT", "DELETE", "HEAD".
+    public var method: String
+    /// The absolute URL (http or https only).
+    public var url: String
+    /// Header fields sent as given, after the client's own (User-Agent); the same name replaces the client's.
+    public var headers: [HTTPHeader]
+    /// The request body; nil sends none (a POST or PUT with nil sends an empty body).
+    public var body: [UInt8]?
+    /// The whole transfer's time limit in seconds; exceeding it fails with `.timeout`.
+    public var timeout: Double
+    /// The time limit in seconds for establishing the connection; exceeding it fails with `.timeout`.
+    public var connectTimeout: Double
+    /// The largest response body accepted; a larger one aborts the transfer with `.responseTooLarge`.
+    public var maxResponseBytes: Int
+    /// When set, aborts the transfer with `.timeout` once it stays under `bytesPerSecond` for `seconds`.
+    public var lowSpeedLimit: (bytesPerSecond: Int, seconds: Int)?
+    /// Whether 3xx responses are followed (at most 5 hops); false returns the 3xx response itself.
+    public var followRedirects: Bool
+
+    /// Creates a request with the default limits (10 s connect, 64 MiB body cap, no redirects).
+    public init(
+        method: String = "GET",
+        url: String,
+        headers: [HTTPHeader] = [],
+        body: [UInt8]? = nil,
+        timeout: Double = 30
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.connectTimeout = 10
+        self.maxResponseBytes = 64 << 20
+        self.lowSpeedLimit = nil
+        self.followRedirects = false
+    }
+
+    /// Creates a request from header tuples, e.g. `headers: [("Content-Type", "application/json")]`.
+    @_disfavoredOverload
+    public init(
+        method: String = "GET",
+        url: String,
+        headers: [(name: String, value: String)],
+        body: [UInt8]? = nil,
+        timeout: Double = 30
+    ) {
+        self.init(
+            method: method, url: url, headers: headers.map { HTTPHeader(name: $0.name, value: $0.value) },
+            body: body, timeout: timeout)
+    }
+
+    /// Appends a header field.
+    public mutating func addHeader(_ name: String, _ value: String) {
+        headers.append(HTTPHeader(name: name, value: value))
+    }
+}
+
+/// A complete HTTP response received by `CurlHTTPClient`: any status (4xx/5xx are not errors).
+public struct HTTPClientResponse: Sendable {
+    /// The status code of the last response received (the final one when redirects are followed).
+    public var status: Int
+    /// The header fields of the last response, in order, with lowercased names.
+    public var headers: [HTTPHeader]
+    /// The whole response body (never larger than the request's `maxResponseBytes`).
+    public var body: [UInt8]
+
+    /// Creates a response; used by the client and by test doubles.
+    public init(status: Int, headers: [HTTPHeader], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The value of the last header named `name`, compared case-insensitively; nil when absent.
+    public func header(_ name: String) -> String? {
+        headers.value(named: name)
+    }
+}

@@ -1,0 +1,192 @@
+import CSQLite
+
+/// A prepared SQLite statement with typed binding, stepping and column reads.
+///
+/// Belongs to the connection that prepared it and, like it, to one thread. Parameters and
+/// columns are numbered from 0 here (SQLite's parameters start at 1; the offset is applied
+/// inside). Text and blobs are bound with `SQLITE_TRANSIENT`, so SQLite copies them.
+public final class SQLiteStatement {
+    /// The SQL text, kept for error reports.
+    public let sql: String
+    let handle: OpaquePointer
+    private let connection: OpaquePointer
+
+    init(connection: OpaquePointer, sql: String, persistent: Bool) throws(StoreError) {
+        var statement: OpaquePointer?
+        let flags: UInt32 = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let code = sqlite3_prepare_v3(connection, sql, -1, flags, &statement, nil)
+        guard code == SQLITE_OK, let statement else {
+            sqlite3_finalize(statement)
+            throw SQLiteConnection.error(connection, code: code, sql: sql, operation: "prepare")
+        }
+        self.sql = sql
+        self.handle = statement
+        self.connection = connection
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    // MARK: Binding
+
+    /// Binds a 64-bit integer to the parameter at `index` (0-based).
+    public func bind(_ value: Int64, at index: Int) throws(StoreError) {
+        try check(sqlite3_bind_int64(handle, Int32(index + 1), value), operation: "bind")
+    }
+
+    /// Binds a double to the parameter at `index` (0-based).
+    public func bind(_ value: Double, at index: Int) throws(StoreError) {
+        try check(sqlite3_bind_double(handle, Int32(index + 1), value), operation: "bind")
+    }
+
+    /// Binds UTF-8 text to the parameter at `index` (0-based); SQLite copies it.
+    public func bind(_ value: String, at index: Int) throws(StoreError) {
+        let length = Int32(value.utf8.count)
+        let code = value.withCString { sqlite3_bind_text(handle, Int32(index + 1), $0, length, kx_sqlite_transient()) }
+        try check(code, operation: "bind")
+    }
+
+    /// Binds a blob to the parameter at `index` (0-based); SQLite copies it.
+    public func bind(_ value: [UInt8], at index: Int) throws(StoreError) {
+        let code: Int32
+        if value.isEmpty {
+            // A nil pointer would bind NULL: an empty body is still a body.
+            code = sqlite3_bind_zeroblob(handle, Int32(index + 1), 0)
+        } else {
+            code = value.withUnsafeBytes {
+                sqlite3_bind_blob(handle, Int32(index + 1), $0.baseAddress, Int32($0.count), kx_sqlite_transient())
+            }
+        }
+        try check(code, operation: "bind")
+    }
+
+    /// Binds NULL to the parameter at `index` (0-based).
+    public func bindNull(at index: Int) throws(StoreError) {
+        try check(sqlite3_bind_null(handle, Int32(index + 1)), operation: "bind")
+    }
+
+    /// Binds `value` to the parameter at `index` (0-based) according to its storage class.
+    public func bind(_ value: SQLiteValue, at index: Int) throws(StoreError) {
+        switch value {
+        case .integer(let integer): try bind(integer, at: index)
+        case .double(let double): try bind(double, at: index)
+        case .text(let text): try bind(text, at: index)
+        case .blob(let blob): try bind(blob, at: index)
+        case .null: try bindNull(at: index)
+        }
+    }
+
+    /// Binds `values` to the first `values.count` parameters, in order.
+    public func bind(_ values: [SQLiteValue]) throws(StoreError) {
+        for (index, value) in values.enumerated() {
+            try bind(value, at: index)
+        }
+    }
+
+    // MARK: Stepping
+
+    /// Advances the statement: true when a row is available, false when it is done.
+    public func step() throws(StoreError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw SQLiteConnection.error(connection, code: code, sql: sql, operation: "step")
+        }
+    }
+
+    /// Resets the statement and clears its bindings so it can run again.
+    ///
+    /// Must happen before COMMIT: a statement left mid-step keeps its read transaction open.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    // MARK: Columns
+
+    /// True when the column at `index` of the current row is NULL.
+    public func isNull(at index: Int) -> Bool {
+        sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
+    }
+
+    /// The column at `index` as a 64-bit integer (0 for NULL).
+    public func int64(at index: Int) -> Int64 {
+        sqlite3_column_int64(handle, Int32(index))
+    }
+
+    /// The column at `index` as an Int (0 for NULL).
+    public func int(at index: Int) -> Int {
+        Int(sqlite3_column_int64(handle, Int32(index)))
+    }
+
+    /// The column at `index` as an Int, or nil for NULL.
+    public func optionalInt(at index: Int) -> Int? {
+        isNull(at: index) ? nil : int(at: index)
+    }
+
+    /// The column at `index` as a double (0 for NULL).
+    public func double(at index: Int) -> Double {
+        sqlite3_column_double(handle, Int32(index))
+    }
+
+    /// The column at `index` as a double, or nil for NULL.
+    public func optionalDouble(at index: Int) -> Double? {
+        isNull(at: index) ? nil : double(at: index)
+    }
+
+    /// The column at `index` as UTF-8 text ("" for NULL).
+    public func text(at index: Int) -> String {
+        guard let bytes = sqlite3_column_text(handle, Int32(index)) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// The column at `index` as text, or nil for NULL.
+    public func optionalText(at index: Int) -> String? {
+        isNull(at: index) ? nil : text(at: index)
+    }
+
+    /// The column at `index` as bytes (empty for NULL or an empty blob).
+    public func blob(at index: Int) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, Int32(index)) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    private func check(_ code: Int32, operation: String) throws(StoreError) {
+        guard code == SQLITE_OK else {
+            throw SQLiteConnection.error(connection, code: code, sql: sql, operation: operation)
+        }
+    }
+}
+
+/// A value bound to a statement parameter: one of SQLite's storage classes.
+public enum SQLiteValue: Sendable, Hashable {
+    /// A 64-bit signed integer.
+    case integer(Int64)
+    /// An IEEE double.
+    case double(Double)
+    /// UTF-8 text.
+    case text(String)
+    /// Bytes, stored as given (an empty array is an empty blob, not NULL).
+    case blob([UInt8])
+    /// SQL NULL.
+    case null
+
+    /// An integer, or NULL when absent.
+    public static func integer(_ value: Int?) -> SQLiteValue {
+        value.map { .integer(Int64($0)) } ?? .null
+    }
+
+    /// A real, or NULL when absent.
+    public static func double(_ value: Double?) -> SQLiteValue {
+        value.map { .double($0) } ?? .null
+    }
+
+    /// A text, or NULL when absent.
+    public static func text(_ value: String?) -> SQLiteValue {
+        value.map { .text($0) } ?? .null
+    }
+}

@@ -1,0 +1,92 @@
+import KontextCore
+
+/// A result image announced by Runware (webhook, submission response or poll), not yet stored.
+public struct IncomingResult: Sendable, Hashable {
+    /// Runware's image UUID; a second announcement of the same UUID is a duplicate.
+    public var imageUUID: String
+    /// The task it belongs to.
+    public var taskUUID: String
+    /// How the image came: URL, base64 data or data URI.
+    public var sourceKind: OutputType
+    /// The URL or the inline data.
+    public var sourceValue: String
+    /// The seed, when reported.
+    public var seed: UInt64?
+    /// The NSFW flag, when reported.
+    public var nsfw: Bool?
+    /// The cost, when reported.
+    public var cost: Double?
+    /// The result object's raw JSON.
+    public var rawJSON: String
+
+    /// Creates an incoming result.
+    public init(
+        imageUUID: String, taskUUID: String, sourceKind: OutputType, sourceValue: String,
+        seed: UInt64?, nsfw: Bool?, cost: Double?, rawJSON: String
+    ) {
+        self.imageUUID = imageUUID
+        self.taskUUID = taskUUID
+        self.sourceKind = sourceKind
+        self.sourceValue = sourceValue
+        self.seed = seed
+        self.nsfw = nsfw
+        self.cost = cost
+        self.rawJSON = rawJSON
+    }
+}
+
+/// A failure Runware reported for a task in a delivery.
+public struct IncomingFailure: Sendable, Hashable {
+    /// The task concerned.
+    public var taskUUID: String
+    /// Runware's error code.
+    public var code: String
+    /// Runware's message.
+    public var message: String
+    /// The parameter blamed, when named.
+    public var parameter: String?
+    /// The error object's raw JSON; an identical failure delivered again is a duplicate.
+    public var rawJSON: String
+
+    /// Creates an incoming failure.
+    public init(taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String) {
+        self.taskUUID = taskUUID
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+        self.rawJSON = rawJSON
+    }
+}
+
+/// Where a delivery of results or failures came from.
+public enum DeliverySource: String, Sendable, Hashable, CaseIterable, Codable {
+    /// A webhook POST from Runware.
+    case webhook
+    /// The response to the submission request itself.
+    case submitResponse
+    /// A `getResponse` poll.
+    case poll
+}
+
+/// What `TaskStore.recordDelivery` kept from a delivery.
+public struct DeliveryOutcome: Sendable, Hashable {
+    /// Image UUIDs seen for the first time (now pending).
+    public var newResults: [String]
+    /// Image UUIDs already known; nothing new was stored for them.
+    public var duplicateResults: [String]
+    /// Failures recorded for the first time.
+    public var failuresRecorded: Int
+    /// The task's state after the delivery.
+    public var state: TaskState
+
+    /// True when the delivery's raw body was kept (it carried something new).
+    public var storedAnything: Bool { !newResults.isEmpty || failuresRecorded > 0 }
+
+    /// Creates an outcome.
+    public init(newResults: [String], duplicateResults: [String], failuresRecorded: Int, state: TaskState) {
+        self.newResults = newResults
+        self.duplicateResults = duplicateResults
+        self.failuresRecorded = failuresRecorded
+        self.state = state
+    }
+}

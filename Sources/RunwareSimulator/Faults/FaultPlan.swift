@@ -1,0 +1,161 @@
+/// The faults a simulator injects on purpose, so a client can be tested against crashes,
+/// missed webhooks and a flaky API. Every member is a rate in 0…1 (the chance per event) or a
+/// duration in seconds; `FaultPlan.none` (the default) injects nothing.
+///
+/// Every choice is drawn from SplitMix64 generators seeded from `seed` (one stream per kind of
+/// event: submissions, webhooks, downloads, URLs), so the same seed and the same sequence of
+/// events give the same faults, and webhook traffic does not shift the submission choices.
+public struct FaultPlan: Sendable, Hashable {
+    /// Seed of every fault choice.
+    public var seed: UInt64
+    /// Per result: its webhooks are never sent (`getResponse` still has the result).
+    public var dropWebhookRate: Double
+    /// Per result: the webhook is delivered 2–3 times, the copies sent even after a 2xx.
+    public var duplicateWebhookRate: Double
+    /// Per result: delivery starts after a random wait of up to `maxWebhookDelay`, so
+    /// deliveries reorder.
+    public var delayWebhookRate: Double
+    /// Longest extra wait of a delayed webhook, in seconds.
+    public var maxWebhookDelay: Double
+    /// Per submitted task with a `webhookURL`: the POST /v1 response is held until one of the
+    /// task's webhooks got an answer (bounded), so the webhook arrives before the acknowledgement.
+    public var webhookBeforeAckRate: Double
+    /// Per download attempt: the body is damaged in its middle in a way structural verification
+    /// catches (a retry may get good bytes).
+    public var corruptDownloadRate: Double
+    /// Per download attempt: the full Content-Length is announced but the connection closes
+    /// early, or a short body is sent with a matching Content-Length.
+    public var truncateDownloadRate: Double
+    /// Per download attempt: part of the body is sent, then nothing for `stallSeconds`, then the
+    /// connection closes.
+    public var stallDownloadRate: Double
+    /// How long a stalled download stalls, in seconds.
+    public var stallSeconds: Double
+    /// Per result: its first image URL answers 404 (expired) from the start; `getResponse`
+    /// returns a fresh URL for the same imageUUID that works.
+    public var expireImageURLRate: Double
+    /// When set, every image URL answers 404 this many seconds after it was issued;
+    /// `getResponse` re-issues a fresh URL once the current one expired.
+    public var imageURLLifetime: Double?
+    /// Per submission (a POST /v1 carrying `imageInference` tasks): answer 429, 503 or 504 with
+    /// Runware's error envelope (`Retry-After` on 429 and 503); nothing is accepted.
+    public var submitErrorRate: Double
+    /// Per submission: the tasks are accepted and run, but the response is held for
+    /// `submitHangSeconds`, longer than a client waits: an ambiguous submission.
+    public var submitTimeoutRate: Double
+    /// How long a timed-out submission's response is held, in seconds.
+    public var submitHangSeconds: Double
+    /// Per submission: the tasks are accepted and run, then the connection closes without a
+    /// response.
+    public var submitDropAfterAcceptRate: Double
+
+    /// Creates a plan; every rate defaults to 0 (no fault).
+    public init(
+        seed: UInt64 = 1,
+        dropWebhookRate: Double = 0,
+        duplicateWebhookRate: Double = 0,
+        delayWebhookRate: Double = 0,
+        maxWebhookDelay: Double = 2,
+        webhookBeforeAckRate: Double = 0,
+        corruptDownloadRate: Double = 0,
+        truncateDownloadRate: Double = 0,
+        stallDownloadRate: Double = 0,
+        stallSeconds: Double = 30,
+        expireImageURLRate: Double = 0,
+        imageURLLifetime: Double? = nil,
+        submitErrorRate: Double = 0,
+        submitTimeoutRate: Double = 0,
+        submitHangSeconds: Double = 40,
+        submitDropAfterAcceptRate: Double = 0
+    ) {
+        self.seed = seed
+        self.dropWebhookRate = dropWebhookRate
+        self.duplicateWebhookRate = duplicateWebhookRate
+        self.delayWebhookRate = delayWebhookRate
+        self.maxWebhookDelay = maxWebhookDelay
+        self.webhookBeforeAckRate = webhookBeforeAckRate
+        self.corruptDownloadRate = corruptDownloadRate
+        self.truncateDownloadRate = truncateDownloadRate
+        self.stallDownloadRate = stallDownloadRate
+        self.stallSeconds = stallSeconds
+        self.expireImageURLRate = expireImageURLRate
+        self.imageURLLifetime = imageURLLifetime
+        self.submitErrorRate = submitErrorRate
+        self.submitTimeoutRate = submitTimeoutRate
+        self.submitHangSeconds = submitHangSeconds
+        self.submitDropAfterAcceptRate = submitDropAfterAcceptRate
+    }
+
+    /// No fault at all: the simulator behaves like a healthy Runware.
+    public static let none = FaultPlan()
+
+    /// Whether any fault can happen under this plan.
+    public var injectsFaults: Bool {
+        [dropWebhookRate, duplicateWebhookRate, delayWebhookRate, webhookBeforeAckRate, corruptDownloadRate,
+         truncateDownloadRate, stallDownloadRate, expireImageURLRate, submitErrorRate, submitTimeoutRate,
+         submitDropAfterAcceptRate].contains { $0 > 0 } || imageURLLifetime != nil
+    }
+}
+
+/// Each fault the simulator can inject, named as `faultCounts()` and `GET /sim/state` report
+/// them (the raw value is the key).
+public enum FaultKind: String, Sendable, Hashable, CaseIterable {
+    /// A result's webhooks were never sent.
+    case droppedWebhook
+    /// A result's webhook was sent more than once (counted once per extra copy).
+    case duplicatedWebhook
+    /// A result's webhook was held back before its first attempt.
+    case delayedWebhook
+    /// A submission's response was held until one of its webhooks was answered.
+    case webhookBeforeAck
+    /// A download attempt got damaged bytes.
+    case corruptedDownload
+    /// A download attempt was cut short (closed early, or a short body with a matching length).
+    case truncatedDownload
+    /// A download attempt stalled, then was closed.
+    case stalledDownload
+    /// A result's first image URL was expired from the start.
+    case expiredImageURL
+    /// An image URL was requested after it expired and answered 404.
+    case expiredURLRequested
+    /// `getResponse` issued a fresh URL for an image whose current URL had expired.
+    case freshImageURLIssued
+    /// A submission was refused with 429, 503 or 504.
+    case submitError
+    /// A submission was accepted but its response held past the client's patience.
+    case submitTimeout
+    /// A submission was accepted, then its connection closed without a response.
+    case submitDroppedAfterAccept
+}
+
+/// What the fault plan decided for one submission (a POST /v1 carrying `imageInference` tasks).
+enum SubmissionFault: Sendable, Equatable {
+    /// Refuse with this status (429, 503 or 504); nothing is accepted.
+    case refuse(status: Int)
+    /// Accept and run the tasks, hold the response this long.
+    case hang(seconds: Double)
+    /// Accept and run the tasks, close the connection without a response.
+    case dropAfterAccept
+}
+
+/// What the fault plan decided for one result's webhook.
+struct WebhookFaults: Sendable, Equatable {
+    /// Never send it.
+    var drop = false
+    /// How many times to deliver it (1 normally, 2–3 when duplicated).
+    var copies = 1
+    /// Seconds to wait before the first attempt.
+    var delay: Double = 0
+}
+
+/// What the fault plan decided for one download attempt of a live image URL.
+enum DownloadFault: Sendable, Equatable {
+    /// Send the first `sentBytes`, stall `seconds`, close.
+    case stall(sentBytes: Int, seconds: Double)
+    /// Announce the full length, send `sentBytes`, close.
+    case cutShort(sentBytes: Int)
+    /// A complete response whose body is only the first `length` bytes.
+    case shortBody(length: Int)
+    /// Structurally damaged bytes of the full length.
+    case corrupt
+}
