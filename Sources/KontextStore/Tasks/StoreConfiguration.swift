@@ -11,13 +11,18 @@ public struct StoreConfiguration: Sendable {
     /// The clock for times the caller does not pass (task creation): seconds since 1970.
     /// Default: the system's wall clock.
     public var clock: @Sendable () -> Double
+    /// The downstream sinks: every event a sink subscribes to gets an outbox row for it, written
+    /// in the transaction that records the event. Default none (events still feed `GET /v1/events`).
+    public var sinks: [SinkSubscription]
 
     /// Creates a configuration; every argument has the default documented on its property.
     public init(
         readerCount: Int = 2,
         busyTimeout: Duration = .seconds(5),
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        sinks: [SinkSubscription] = []
     ) {
+        self.sinks = sinks
         self.readerCount = readerCount
         self.busyTimeout = busyTimeout
         self.clock = clock

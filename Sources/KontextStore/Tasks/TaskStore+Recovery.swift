@@ -38,15 +38,19 @@ extension TaskStore {
     /// reason as an error; returns the state afterwards (a final task keeps its state).
     @discardableResult
     public func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState {
-        try await write("failTask") { (db) throws(StoreError) -> TaskState in
+        let outbox = self.outbox
+        let state = try await write("failTask") { [outbox] (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "failTask")
             let next = try Self.transition(
                 current.state, on: .runwareFailed, numberResults: current.numberResults, taskUUID: taskUUID,
                 operation: "failTask")
             try Self.insertError(taskUUID: taskUUID, code: code, message: message, parameter: nil, rawJSON: "{}", at: time, in: db)
-            try Self.updateState(taskUUID, from: current.state, to: next, at: time, error: (code, message), in: db)
+            try Self.updateState(
+                taskUUID, from: current.state, to: next, at: time, error: (code, message), outbox: outbox, in: db)
             return next
         }
+        if state.isFinal { eventsAppended.advance() }
+        return state
     }
 
     /// Submitted tasks whose results are overdue: submitted before `submittedBefore`, not polled

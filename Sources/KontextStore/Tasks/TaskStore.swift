@@ -14,6 +14,10 @@ public final class TaskStore: Sendable {
     let writer: DatabaseWriter
     let readers: DatabaseReaderPool
     private let clock: @Sendable () -> Double
+    /// Writes events and their outbox rows inside the transactions that cause them.
+    let outbox: EventOutbox
+    /// Woken after every commit that appended events (the pull feed's long-poll, the sync service).
+    public let eventsAppended = EventLogWatch()
 
     /// Opens the database at `path`, creating and migrating it as needed, and starts its threads.
     public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
@@ -23,6 +27,7 @@ public final class TaskStore: Sendable {
         self.readers = try DatabaseReaderPool(
             path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout)
         self.clock = configuration.clock
+        self.outbox = EventOutbox(subscriptions: configuration.sinks)
     }
 
     /// Finishes pending writes and reads, closes every connection and joins the store's threads.
@@ -98,7 +103,8 @@ public final class TaskStore: Sendable {
     public func markRejected(
         _ taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String, at time: Double
     ) async throws(StoreError) -> TaskState {
-        try await write("markRejected") { (db) throws(StoreError) -> TaskState in
+        let outbox = self.outbox
+        let state = try await write("markRejected") { [outbox] (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "markRejected")
             let next = try Self.transition(
                 current.state, on: .rejected, numberResults: current.numberResults, taskUUID: taskUUID,
@@ -107,9 +113,11 @@ public final class TaskStore: Sendable {
                 taskUUID: taskUUID, code: code, message: message, parameter: parameter, rawJSON: rawJSON, at: time, in: db)
             try Self.updateState(
                 taskUUID, from: current.state, to: next, at: time,
-                error: next == .rejected ? (code, message) : nil, in: db)
+                error: next == .rejected ? (code, message) : nil, outbox: outbox, in: db)
             return next
         }
+        if state.isFinal { eventsAppended.advance() }
+        return state
     }
 
     // MARK: Deliveries
@@ -135,7 +143,8 @@ public final class TaskStore: Sendable {
             throw StoreError.invalidInput(
                 "failure \(stray.code) belongs to task \(stray.taskUUID), not \(taskUUID)", operation: "recordDelivery")
         }
-        return try await write("recordDelivery") { (db) throws(StoreError) -> DeliveryOutcome in
+        let outbox = self.outbox
+        let outcome = try await write("recordDelivery") { [outbox] (db) throws(StoreError) -> DeliveryOutcome in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "recordDelivery")
             var newResults: [String] = []
             var duplicateResults: [String] = []
@@ -192,11 +201,14 @@ public final class TaskStore: Sendable {
                     state = next
                 }
             }
-            try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, in: db)
+            try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, outbox: outbox, in: db)
             return DeliveryOutcome(
                 newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
                 state: state)
         }
+        // Only a delivery that finished its task (Runware's failure report) appended an event.
+        if outcome.state.isFinal && outcome.failuresRecorded > 0 { eventsAppended.advance() }
+        return outcome
     }
 
     // MARK: Results
@@ -207,7 +219,8 @@ public final class TaskStore: Sendable {
     /// stays rejected. Throws `.notFound` for an unknown image UUID.
     @discardableResult
     public func markResultStored(imageUUID: String, image: StoredImage, at time: Double) async throws(StoreError) -> TaskState {
-        try await write("markResultStored") { (db) throws(StoreError) -> TaskState in
+        let outbox = self.outbox
+        let state = try await write("markResultStored") { [outbox] (db) throws(StoreError) -> TaskState in
             let changed = try db.run(
                 """
                 UPDATE results SET state = 'stored', format = ?, width = ?, height = ?, byte_size = ?, sha256 = ?,
@@ -220,8 +233,12 @@ public final class TaskStore: Sendable {
                     .text(imageUUID),
                 ])
             guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultStored") }
-            return try Self.progressTask(ofImage: imageUUID, at: time, in: db, operation: "markResultStored")
+            // The image's event and its outbox rows commit with the result: none is ever missed.
+            try outbox.appendImageStored(imageUUID: imageUUID, at: time, in: db)
+            return try Self.progressTask(ofImage: imageUUID, at: time, outbox: outbox, in: db, operation: "markResultStored")
         }
+        eventsAppended.advance()
+        return state
     }
 
     /// Records that a result could not be fetched or verified, with the reason; returns the task's
@@ -229,7 +246,8 @@ public final class TaskStore: Sendable {
     /// stays stored. Throws `.notFound` for an unknown image UUID.
     @discardableResult
     public func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState {
-        try await write("markResultFailed") { (db) throws(StoreError) -> TaskState in
+        let outbox = self.outbox
+        let state = try await write("markResultFailed") { [outbox] (db) throws(StoreError) -> TaskState in
             let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
                 $0.text(at: 0)
             }
@@ -239,8 +257,10 @@ public final class TaskStore: Sendable {
                     "UPDATE results SET state = 'failed', failure_reason = ? WHERE image_uuid = ?",
                     [.text(reason), .text(imageUUID)])
             }
-            return try Self.progressTask(ofImage: imageUUID, at: time, in: db, operation: "markResultFailed")
+            return try Self.progressTask(ofImage: imageUUID, at: time, outbox: outbox, in: db, operation: "markResultFailed")
         }
+        if state.isFinal { eventsAppended.advance() }
+        return state
     }
 
     /// Counts one more fetch attempt for a result; returns the new count. Throws `.notFound`.
@@ -430,7 +450,7 @@ public final class TaskStore: Sendable {
 
     /// Applies `.resultsProgressed` for the task owning `imageUUID`; a rejected task stays rejected.
     static func progressTask(
-        ofImage imageUUID: String, at time: Double, in db: SQLiteConnection, operation: String
+        ofImage imageUUID: String, at time: Double, outbox: EventOutbox, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> TaskState {
         guard let taskUUID = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
             throw StoreError.notFound("result", key: imageUUID, operation: operation)
@@ -445,7 +465,7 @@ public final class TaskStore: Sendable {
         if next == .failed && current.state != .failed {
             error = ("resultFailed", "\(counts.failed) of \(current.numberResults) results could not be fetched or verified")
         }
-        try updateState(taskUUID, from: current.state, to: next, at: time, error: error, in: db)
+        try updateState(taskUUID, from: current.state, to: next, at: time, error: error, outbox: outbox, in: db)
         return next
     }
 
@@ -453,7 +473,7 @@ public final class TaskStore: Sendable {
     /// `finished_at` when it becomes final, the error columns when given (and not yet set).
     static func updateState(
         _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
-        error: (code: String, message: String)?, in db: SQLiteConnection
+        error: (code: String, message: String)?, outbox: EventOutbox, in db: SQLiteConnection
     ) throws(StoreError) {
         // An unchanged state writes nothing: the task row and its index pages stay clean, which
         // matters on the webhook path (one more result for a task that is still waiting).
@@ -473,6 +493,8 @@ public final class TaskStore: Sendable {
                 .text(new.rawValue), .double(time), .double(provesAcceptance ? time : nil),
                 .double(becomesFinal ? time : nil), .text(error?.code), .text(error?.message), .text(taskUUID),
             ])
+        // The downstream event is part of the same transaction: a final task always has its event.
+        if becomesFinal { try outbox.appendTaskFinished(taskUUID: taskUUID, state: new, at: time, in: db) }
     }
 
     static func insertError(

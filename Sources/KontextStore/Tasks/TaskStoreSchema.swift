@@ -84,5 +84,40 @@ enum TaskStoreSchema {
                 -- Nothing reads deliveries by task on a hot path; every delivery paid for this index.
                 DROP INDEX deliveries_by_task;
                 """),
+        SchemaMigration(
+            version: 3, name: "downstream sync: event log and per-sink outbox",
+            sql: """
+                -- The durable, ordered event log: the pull feed's cursor is the id (AUTOINCREMENT: never
+                -- reused, so a cursor stays valid forever). One event per image stored, one per task
+                -- finished, guaranteed by the unique index.
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_uuid TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    task_uuid TEXT NOT NULL,
+                    image_uuid TEXT,
+                    body TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE UNIQUE INDEX events_once ON events(type, task_uuid, COALESCE(image_uuid, ''));
+                CREATE INDEX events_by_image ON events(image_uuid) WHERE image_uuid IS NOT NULL;
+
+                -- One row per event and configured sink, written in the transaction that wrote the event.
+                CREATE TABLE outbox (
+                    sink TEXT NOT NULL,
+                    event_id INTEGER NOT NULL REFERENCES events(id),
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    last_error TEXT,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (sink, event_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX outbox_due ON outbox(sink, next_attempt_at, event_id) WHERE state = 'pending';
+                CREATE INDEX outbox_dead ON outbox(sink, event_id) WHERE state = 'dead';
+
+                -- Set when images.retainLocalDays removed the local file after every sink confirmed it.
+                ALTER TABLE results ADD COLUMN local_deleted_at REAL;
+                """),
     ])
 }

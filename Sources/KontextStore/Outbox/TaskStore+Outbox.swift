@@ -1,0 +1,204 @@
+import KontextCore
+
+/// The event log and the per-sink outbox: what the pull feed reads and the sync service delivers.
+extension TaskStore {
+    static let eventColumns = "e.id, e.event_uuid, e.type, e.task_uuid, e.image_uuid, e.body, e.created_at"
+
+    static func event(_ row: SQLiteStatement, offset: Int = 0, operation: String) throws(StoreError) -> EventRecord {
+        EventRecord(
+            id: row.int64(at: offset), eventUUID: row.text(at: offset + 1),
+            type: try RowDecoding.decode(DownstreamEventType.self, row.text(at: offset + 2), table: "events", column: "type", operation),
+            taskUUID: row.text(at: offset + 3), imageUUID: row.optionalText(at: offset + 4), body: row.text(at: offset + 5),
+            createdAt: row.double(at: offset + 6))
+    }
+
+    // MARK: The pull feed
+
+    /// Events after the cursor `after` (an event id; 0 for the beginning), oldest first, at most `limit`.
+    public func events(after: Int64, limit: Int) async throws(StoreError) -> [EventRecord] {
+        try await read("events") { (db) throws(StoreError) -> [EventRecord] in
+            try db.query(
+                "SELECT \(Self.eventColumns) FROM events e WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                [.integer(after), .integer(Int64(min(max(1, limit), 10_000)))]
+            ) { (row) throws(StoreError) in try Self.event(row, operation: "events") }
+        }
+    }
+
+    // MARK: Delivery
+
+    /// Deliveries for `sink` that are due at `now`, oldest event first, at most `limit`.
+    public func dueDeliveries(sink: String, now: Double, limit: Int) async throws(StoreError) -> [OutboxEntry] {
+        try await read("dueDeliveries") { (db) throws(StoreError) -> [OutboxEntry] in
+            try db.query(
+                """
+                SELECT \(Self.eventColumns), o.attempts, o.last_error FROM outbox o JOIN events e ON e.id = o.event_id
+                WHERE o.sink = ? AND o.state = 'pending' AND o.next_attempt_at <= ?
+                ORDER BY o.next_attempt_at, o.event_id LIMIT ?
+                """,
+                [.text(sink), .double(now), .integer(Int64(max(1, limit)))]
+            ) { (row) throws(StoreError) in
+                OutboxEntry(
+                    sink: sink, event: try Self.event(row, operation: "dueDeliveries"), attempts: row.int(at: 7),
+                    lastError: row.optionalText(at: 8))
+            }
+        }
+    }
+
+    /// When the next waiting delivery for `sink` is due; nil when none waits.
+    public func nextDeliveryTime(sink: String) async throws(StoreError) -> Double? {
+        try await read("nextDeliveryTime") { (db) throws(StoreError) -> Double? in
+            try db.queryFirst(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE sink = ? AND state = 'pending'", [.text(sink)]
+            ) { $0.optionalDouble(at: 0) } ?? nil
+        }
+    }
+
+    /// Records that `sink` confirmed these events.
+    public func markDelivered(sink: String, eventIDs: [Int64], at time: Double) async throws(StoreError) {
+        guard !eventIDs.isEmpty else { return }
+        try await write("markDelivered") { (db) throws(StoreError) in
+            for id in eventIDs {
+                try db.run(
+                    "UPDATE outbox SET state = 'delivered', last_error = NULL, updated_at = ? WHERE sink = ? AND event_id = ?",
+                    [.double(time), .text(sink), .integer(id)])
+            }
+        }
+    }
+
+    /// Records a failed attempt: the delivery waits until `retryAt`, or becomes a dead letter when nil.
+    public func recordFailedDelivery(
+        sink: String, eventID: Int64, retryAt: Double?, reason: String, at time: Double
+    ) async throws(StoreError) {
+        try await write("recordFailedDelivery") { (db) throws(StoreError) in
+            _ = try db.run(
+                """
+                UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ?,
+                    state = CASE WHEN ? THEN 'pending' ELSE 'dead' END, next_attempt_at = COALESCE(?, next_attempt_at)
+                WHERE sink = ? AND event_id = ? AND state = 'pending'
+                """,
+                [
+                    .text(reason), .double(time), .integer(retryAt == nil ? 0 : 1), .double(retryAt), .text(sink),
+                    .integer(eventID),
+                ])
+        }
+    }
+
+    /// Puts dead letters back in line (every sink's when `sink` is nil) with their attempts reset;
+    /// returns how many.
+    @discardableResult
+    public func retryDeadLetters(sink: String?, at time: Double) async throws(StoreError) -> Int {
+        let count = try await write("retryDeadLetters") { (db) throws(StoreError) -> Int in
+            if let sink {
+                return try db.run(
+                    """
+                    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+                    WHERE sink = ? AND state = 'dead'
+                    """, [.double(time), .double(time), .text(sink)])
+            }
+            return try db.run(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = 'dead'",
+                [.double(time), .double(time)])
+        }
+        if count > 0 { eventsAppended.advance() }
+        return count
+    }
+
+    /// Enqueues for `sink` every event it subscribes to that it has no delivery for, first
+    /// recording `image.stored` events for images stored before the event log existed. Returns
+    /// how many deliveries were added. A sink added later catches up this way.
+    @discardableResult
+    public func backfill(_ sink: SinkSubscription, at time: Double) async throws(StoreError) -> Int {
+        let outbox = self.outbox
+        let added = try await write("backfill") { [outbox] (db) throws(StoreError) -> Int in
+            let missing = try db.query(
+                """
+                SELECT r.image_uuid FROM results r WHERE r.state = 'stored' AND NOT EXISTS (
+                    SELECT 1 FROM events e WHERE e.type = 'image.stored' AND e.image_uuid = r.image_uuid)
+                ORDER BY r.stored_at, r.rowid
+                """
+            ) { $0.text(at: 0) }
+            for imageUUID in missing { try outbox.appendImageStored(imageUUID: imageUUID, at: time, in: db) }
+            var added = 0
+            for type in sink.events {
+                added += try db.run(
+                    """
+                    INSERT OR IGNORE INTO outbox (sink, event_id, next_attempt_at, updated_at)
+                    SELECT ?, id, ?, ? FROM events WHERE type = ? ORDER BY id
+                    """,
+                    [.text(sink.name), .double(time), .double(time), .text(type.rawValue)])
+            }
+            return added
+        }
+        eventsAppended.advance()
+        return added
+    }
+
+    /// Per-sink outbox figures for `/healthz`, `/metrics` and `kontextd sync status`.
+    public func outboxStatistics(sinks: [String]) async throws(StoreError) -> [String: OutboxStatistics] {
+        try await read("outboxStatistics") { (db) throws(StoreError) -> [String: OutboxStatistics] in
+            var figures: [String: OutboxStatistics] = [:]
+            for sink in sinks {
+                var statistics = OutboxStatistics()
+                let pending = try db.queryFirst(
+                    """
+                    SELECT COUNT(*), MIN(e.created_at), COALESCE(SUM(o.attempts > 0), 0), COALESCE(SUM(o.attempts), 0)
+                    FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.sink = ? AND o.state = 'pending'
+                    """, [.text(sink)]
+                ) { ($0.int(at: 0), $0.optionalDouble(at: 1), $0.int(at: 2), $0.int(at: 3)) }
+                if let pending {
+                    statistics.pending = pending.0
+                    statistics.oldestPendingAt = pending.1
+                    statistics.failing = pending.2
+                    statistics.attempts = pending.3
+                }
+                statistics.dead = try db.queryFirst(
+                    "SELECT COUNT(*) FROM outbox WHERE sink = ? AND state = 'dead'", [.text(sink)]) { $0.int(at: 0) } ?? 0
+                statistics.delivered = try db.queryFirst(
+                    "SELECT COUNT(*) FROM outbox WHERE sink = ? AND state = 'delivered'", [.text(sink)]) { $0.int(at: 0) } ?? 0
+                statistics.lastError = try db.queryFirst(
+                    """
+                    SELECT last_error FROM outbox WHERE sink = ? AND state IN ('pending', 'dead') AND last_error IS NOT NULL
+                    ORDER BY updated_at DESC LIMIT 1
+                    """, [.text(sink)]) { $0.optionalText(at: 0) } ?? nil
+                figures[sink] = statistics
+            }
+            return figures
+        }
+    }
+
+    // MARK: Local retention
+
+    /// Stored images older than `storedBefore` whose `image.stored` event every one of `sinks`
+    /// has confirmed, and whose local file is still there; at most `limit`.
+    public func releasableImages(storedBefore: Double, sinks: [String], limit: Int) async throws(StoreError) -> [ReleasableImage] {
+        guard !sinks.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: sinks.count).joined(separator: ", ")
+        return try await read("releasableImages") { (db) throws(StoreError) -> [ReleasableImage] in
+            try db.query(
+                """
+                SELECT r.image_uuid, r.path FROM results r JOIN events e ON e.type = 'image.stored' AND e.image_uuid = r.image_uuid
+                WHERE r.state = 'stored' AND r.stored_at < ? AND r.local_deleted_at IS NULL AND r.path IS NOT NULL
+                    AND (SELECT COUNT(*) FROM outbox o WHERE o.event_id = e.id AND o.state = 'delivered'
+                         AND o.sink IN (\(placeholders))) = ?
+                ORDER BY r.stored_at LIMIT ?
+                """,
+                [.double(storedBefore)] + sinks.map { .text($0) } + [.integer(Int64(sinks.count)), .integer(Int64(max(1, limit)))]
+            ) { ReleasableImage(imageUUID: $0.text(at: 0), path: $0.text(at: 1)) }
+        }
+    }
+
+    /// Records that a result's local file is released; returns true when no other kept result
+    /// shares the (content-addressed) file, so it may be deleted.
+    public func releaseLocalImage(imageUUID: String, at time: Double) async throws(StoreError) -> Bool {
+        try await write("releaseLocalImage") { (db) throws(StoreError) -> Bool in
+            guard let path = try db.queryFirst(
+                "SELECT path FROM results WHERE image_uuid = ? AND local_deleted_at IS NULL", [.text(imageUUID)],
+                row: { $0.optionalText(at: 0) }) ?? nil
+            else { return false }
+            try db.run("UPDATE results SET local_deleted_at = ? WHERE image_uuid = ?", [.double(time), .text(imageUUID)])
+            let sharers = try db.queryFirst(
+                "SELECT COUNT(*) FROM results WHERE path = ? AND local_deleted_at IS NULL", [.text(path)]) { $0.int(at: 0) } ?? 0
+            return sharers == 0
+        }
+    }
+}

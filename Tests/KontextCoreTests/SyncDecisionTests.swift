@@ -1,0 +1,80 @@
+import KontextCore
+import Testing
+
+@Suite("Downstream sync decisions")
+struct SyncDecisionTests {
+    static let timestamps: [(Double, String)] = [
+        (0.0, "1970-01-01T00:00:00.000Z"),
+        (951_782_400.5, "2000-02-29T00:00:00.500Z"),
+        (1_800_000_010, "2027-01-15T08:00:10.000Z"),
+        (4_107_542_399.999, "2100-02-28T23:59:59.999Z"),
+        (-5, "1970-01-01T00:00:00.000Z"),
+        (Double.nan, "1970-01-01T00:00:00.000Z"),
+    ]
+
+    @Test(arguments: timestamps)
+    func utcTimestamps(seconds: Double, text: String) {
+        #expect(UTCTime.iso8601(seconds) == text)
+    }
+
+    @Test func theDefaultTemplateRendersDateTaskImageAndExtension() throws {
+        let template = try ObjectKeyTemplate(ObjectKeyTemplate.defaultTemplate)
+        let key = template.render(
+            .init(taskUUID: "t-1", imageUUID: "i-2", sha256: "ab", format: .webp, seed: 7, storedAt: 1_800_000_010))
+        #expect(key == "2027/01/15/t-1/i-2.webp")
+    }
+
+    @Test func valuesCannotAddPathSegments() throws {
+        let template = try ObjectKeyTemplate("{taskUUID}/{imageUUID}-{seed}.{ext}")
+        #expect(template.render(.init(taskUUID: "../x", imageUUID: "a/b", sha256: "", format: .jpg, seed: nil, storedAt: 0))
+            == "___x/a_b-none.jpg")
+    }
+
+    static let badTemplates: [(String, String, String)] = [
+        ("{yyyy}/{month}/{imageUUID}", "unknown placeholder", "{month}"),
+        ("{yyyy}/{taskUUID}", "must contain {imageUUID} or {sha256}", "{yyyy}/{taskUUID}"),
+        ("/abs/{imageUUID}", "must not start with /", "/abs/{imageUUID}"),
+        ("a/../{imageUUID}", "path segment", "a/../{imageUUID}"),
+        ("a//{imageUUID}", "path segment", "a//{imageUUID}"),
+        ("a b/{imageUUID}", "may hold only", " "),
+        ("{imageUUID", "without its", "{imageUUID"),
+    ]
+
+    @Test(arguments: badTemplates)
+    func badTemplatesAreRefusedNamingRuleAndPart(template: String, rule: String, part: String) {
+        #expect(throws: ObjectKeyTemplateError.self) { try ObjectKeyTemplate(template) }
+        do {
+            _ = try ObjectKeyTemplate(template)
+        } catch {
+            #expect(error.rule.contains(rule), "\(error)")
+            #expect(error.part == part)
+        }
+    }
+
+    static let backoffs: [(Int, Double, Double, Double?)] = [
+        // attempts, age, jitter → retry delay (nil = dead letter)
+        (1, 0.0, 0.0, 0.5),
+        (1, 0.0, 0.999_999, 0.999_999_5),
+        (3, 10.0, 0.0, 2.0),
+        (12, 10.0, 0.0, 150.0),
+        (19, 10.0, 1.0, 300.0),
+        (20, 10.0, 0.0, nil),
+        (2, 7 * 86_400.0, 0.0, nil),
+        (Int.max, 0.0, 0.0, nil),
+    ]
+
+    @Test(arguments: backoffs)
+    func backoffDoublesWithJitterUpToTheCapThenDeadLetters(attempts: Int, age: Double, jitter: Double, delay: Double?) {
+        let policy = DeliveryPolicy()
+        let decision = policy.afterFailure(attempts: attempts, eventTime: 1000, now: 1000 + age, jitter: jitter)
+        switch (decision, delay) {
+        case (.deadLetter, nil): break
+        case (.retry(let at), let delay?): #expect(abs(at - (1000 + age) - delay) < 1e-9)
+        default: Issue.record("attempts \(attempts), age \(age): got \(decision), expected delay \(String(describing: delay))")
+        }
+    }
+
+    @Test func aHugeFailureCountDoesNotTrap() {
+        #expect(DeliveryPolicy(maxAttempts: .max).delay(afterFailures: .max, jitter: 1) == 300)
+    }
+}
