@@ -13,11 +13,13 @@ struct AdminClient: Sendable {
     }
 
     /// The status code and the JSON body of a request.
-    func call(_ method: String, _ path: String, body: JSONValue? = nil) async throws -> (status: Int, body: JSONValue) {
+    func call(
+        _ method: String, _ path: String, body: JSONValue? = nil, timeout: Double = 30
+    ) async throws -> (status: Int, body: JSONValue) {
         let request = HTTPClientRequest(
             method: method, url: baseURL + path,
             headers: body == nil ? [] : [HTTPHeader(name: "Content-Type", value: "application/json")],
-            body: body.map(JSONCoding.encode), timeout: 30)
+            body: body.map(JSONCoding.encode), timeout: timeout)
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request)

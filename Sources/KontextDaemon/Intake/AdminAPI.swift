@@ -14,6 +14,7 @@ struct AdminAPI: Sendable {
     let submitSignal: WorkSignal
     let health: DaemonHealth
     let metrics: DaemonMetrics
+    let sync: SyncService
     let logger: Logger
 
     /// The router serving every admin route.
@@ -23,9 +24,15 @@ struct AdminAPI: Sendable {
         router.add("GET", "/v1/tasks") { request, _ in await self.listTasks(request) }
         router.add("GET", "/v1/tasks/:uuid") { _, parameters in await self.showTask(parameters["uuid"] ?? "") }
         router.add("GET", "/v1/images/:uuid") { request, parameters in await self.image(parameters["uuid"] ?? "", request) }
+        router.add("GET", "/v1/events") { request, _ in await EventFeed(store: self.store).respond(request) }
         router.add("GET", "/healthz") { _, _ in await self.healthz() }
+        router.add("GET", "/v1/sync") { _, _ in await self.syncStatus() }
+        router.add("POST", "/v1/sync/retry") { request, _ in await self.syncRetry(request) }
+        router.add("POST", "/v1/sync/backfill") { request, _ in await self.syncBackfill(request) }
         router.add("GET", "/metrics") { _, _ in
-            HTTPResponse(
+            // The sync gauges are read from the outbox when scraped, not kept up to date by a timer.
+            _ = try? await self.sync.status()
+            return HTTPResponse(
                 status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4")],
                 body: self.metrics.render())
         }
@@ -171,6 +178,8 @@ struct AdminAPI: Sendable {
     }
 
     func healthz() async -> HTTPResponse {
+        // Read first: it raises or clears the dead-letter condition shown below.
+        let sinks = try? await sync.status()
         var conditions: [String: JSONValue] = [:]
         for (condition, reason) in health.current { conditions[condition.rawValue] = .string(reason) }
         var object: [String: JSONValue] = [
@@ -186,6 +195,7 @@ struct AdminAPI: Sendable {
             object["results"] = .object(results)
             // Results found only by polling Runware: each is a webhook that was lost.
             object["repairs"] = .integer(Int64(try await store.repairCount()))
+            if let sinks { object["sync"] = SyncRendering.sinks(sinks) }
         } catch {
             object["status"] = .string("degraded")
             conditions["storageUnavailable"] = .string("\(error)")

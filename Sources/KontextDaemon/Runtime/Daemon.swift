@@ -29,6 +29,8 @@ public final class Daemon: Service {
     private let ingestSignal = WorkSignal()
     private let token: WebhookToken
     private let listeners = Mutex<(admin: HTTPServer, webhook: HTTPServer)?>(nil)
+    /// Delivers stored images and events to the configured sinks.
+    public let sync: SyncService
 
     /// Opens (and migrates) the store under `configuration.stateDirectory` and removes any
     /// temporary image file a crash left behind.
@@ -38,7 +40,9 @@ public final class Daemon: Service {
         self.logger = logger
         self.metrics = metrics
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
-        self.store = try TaskStore(path: configuration.stateDirectory + "/kontextd.sqlite3")
+        self.store = try TaskStore(
+            path: configuration.stateDirectory + "/kontextd.sqlite3",
+            configuration: StoreConfiguration(sinks: configuration.sync.subscriptions))
         self.files = try ImageFileStore(root: configuration.stateDirectory)
         let removed = try files.removeTemporaryFiles()
         if removed > 0 { logger.notice("removed temporary image files left by an interrupted run", metadata: ["count": "\(removed)"]) }
@@ -47,6 +51,9 @@ public final class Daemon: Service {
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.images.concurrency)
         self.threadPool.start()
         self.token = WebhookToken(key: configuration.webhook.secret)
+        self.sync = try SyncService(
+            store: store, configuration: configuration.sync, retainLocalDays: configuration.images.retainLocalDays,
+            health: health, metrics: metrics, logger: logger)
     }
 
     /// The bound ports once `start()` has returned.
@@ -62,7 +69,8 @@ public final class Daemon: Service {
     public func start() async throws -> (admin: Int, webhook: Int) {
         if let ports { return ports }
         let admin = AdminAPI(
-            store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics, logger: logger)
+            store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics, sync: sync,
+            logger: logger)
         let adminServer = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.admin.host, port: configuration.admin.port,
@@ -124,6 +132,8 @@ public final class Daemon: Service {
                     group.addTask { await reconciler.run() }
                 }
                 group.addTask { await ingestor.run() }
+                let sync = self.sync
+                group.addTask { try? await sync.run() }
                 group.addTask {
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 }
@@ -146,6 +156,7 @@ public final class Daemon: Service {
             await servers.admin.stop()
         }
         client.shutdown()
+        await sync.shutdown()
         try? await threadPool.shutdownGracefully()
         await store.close()
         logger.notice("kontextd stopped")

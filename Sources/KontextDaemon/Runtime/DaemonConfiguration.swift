@@ -76,6 +76,9 @@ public struct DaemonConfiguration: Sendable {
         public var concurrency: Int = 8
         /// Fresh URLs asked of Runware (`getResponse`) per image after its URL expired (403/404). Default 3.
         public var maxRefetches: Int = 3
+        /// Days a stored image is kept locally once every image sink has confirmed it; nil keeps
+        /// images forever. Default nil. Needs at least one directory or s3 sink.
+        public var retainLocalDays: Double? = nil
 
         public init(allowedHosts: [String] = ["im.runware.ai"]) {
             self.allowedHosts = allowedHosts
@@ -104,6 +107,8 @@ public struct DaemonConfiguration: Sendable {
     public var admin = Admin()
     public var images = Images()
     public var reconcile = Reconcile()
+    /// Downstream sync: sinks, retries, dead letters.
+    public var sync = SyncConfiguration()
     /// How often idle workers look for work even without a nudge, in seconds. Default 1.
     public var pollInterval: Double = 1
 

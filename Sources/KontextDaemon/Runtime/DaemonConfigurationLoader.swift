@@ -62,13 +62,15 @@ public enum DaemonConfigurationLoader {
         result.images.maxRefetches = config.int(forKey: "images.maxRefetches", default: result.images.maxRefetches)
         result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
         result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
+        result.images.retainLocalDays = config.double(forKey: "images.retainLocalDays")
+        result.sync = try SyncConfigurationLoader.load(from: config, environment: environment)
 
         try DaemonConfigurationCheck.check(result)
         return result
     }
 
     /// A secret given inline, by file, or as a systemd credential (first found, in that order).
-    private static func secret(
+    static func secret(
         config: ConfigReader, valueKey: String, fileKey: String, credential: String, environment: [String: String]
     ) throws -> [UInt8]? {
         if let inline = config.string(forKey: ConfigKey(valueKey), isSecret: true), !inline.isEmpty {
@@ -141,6 +143,18 @@ public enum DaemonConfigurationCheck {
         }
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")
+        }
+        try SyncConfigurationLoader.check(configuration.sync)
+        if let days = configuration.images.retainLocalDays {
+            guard days.isFinite, days > 0 else {
+                throw ConfigurationError(key: "images.retainLocalDays", rule: "must be > 0 days (omit it to keep images forever)", value: "\(days)")
+            }
+            guard configuration.sync.sinks.contains(where: { $0.kind.events.contains(.imageStored) && $0.kind.typeName != "webhook" }) else {
+                throw ConfigurationError(
+                    key: "images.retainLocalDays",
+                    rule: "needs a directory or s3 sink in sync.sinks (images are deleted only after every such sink has them)",
+                    value: "\(days)")
+            }
         }
     }
 }

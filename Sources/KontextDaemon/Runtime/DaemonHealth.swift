@@ -12,6 +12,10 @@ public final class DaemonHealth: Sendable {
         case storageUnavailable
         /// Runware is unreachable or answering 429/5xx: submission is backing off.
         case runwareUnavailable
+        /// A downstream sink refuses every request (403, missing bucket): its deliveries wait.
+        case syncPaused
+        /// Deliveries to a sink were given up on; `kontextd sync retry` puts them back.
+        case syncDeadLetters
     }
 
     private let conditions = Mutex([Condition: String]())

@@ -22,10 +22,12 @@ public struct DaemonMetrics: Sendable {
     let fetchRetries: Counter
     let refetches: Counter
     let repairs: Counter
+    private let factory: PrometheusMetricsFactory
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         let factory = PrometheusMetricsFactory(registry: registry)
+        self.factory = factory
         func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
             Counter(label: label, dimensions: dimensions, factory: factory)
         }
@@ -44,6 +46,25 @@ public struct DaemonMetrics: Sendable {
         fetchRetries = counter("kontextd_image_fetch_retries_total")
         refetches = counter("kontextd_image_url_refetches_total")
         repairs = counter("kontextd_reconciler_repairs_total")
+    }
+
+    /// Counts deliveries to a sink by outcome: delivered, failed (will retry), dead_letter.
+    func syncOutcome(sink: String, _ outcome: String, count: Int = 1) {
+        Counter(label: "kontextd_sync_deliveries_total", dimensions: [("sink", sink), ("outcome", outcome)], factory: factory)
+            .increment(by: count)
+    }
+
+    /// Sets a sink's backlog gauges (refreshed whenever `/metrics` or `/healthz` is read).
+    func syncGauges(_ status: SyncService.SinkStatus) {
+        func gauge(_ label: String, _ value: Double) {
+            Gauge(label: label, dimensions: [("sink", status.name)], factory: factory).record(value)
+        }
+        gauge("kontextd_sync_backlog", Double(status.outbox.pending))
+        gauge("kontextd_sync_oldest_pending_seconds", status.oldestPendingAge)
+        gauge("kontextd_sync_failing", Double(status.outbox.failing))
+        gauge("kontextd_sync_dead_letters", Double(status.outbox.dead))
+        gauge("kontextd_sync_delivered", Double(status.outbox.delivered))
+        gauge("kontextd_sync_paused", status.pausedReason == nil ? 0 : 1)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -83,6 +83,12 @@ final class CurlEasyTransfer {
             check(kx_curl_setopt_long(easy, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
         }
         check(kx_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1), "TCP_KEEPALIVE")
+        if let signature = request.awsSignature {
+            check(kx_curl_setopt_string(easy, CURLOPT_AWS_SIGV4, signature.curlProvider), "AWS_SIGV4")
+            // USERNAME and PASSWORD apart (not USERPWD): a secret key may contain any character.
+            check(kx_curl_setopt_string(easy, CURLOPT_USERNAME, signature.accessKeyID), "USERNAME")
+            check(kx_curl_setopt_string(easy, CURLOPT_PASSWORD, signature.secretAccessKey), "PASSWORD")
+        }
 
         configureMethodAndBody(request, check: check)
 

@@ -21,9 +21,9 @@ public struct ImageFileStore: Sendable {
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.root = root
-        try Self.makeDirectory(root)
-        try Self.makeDirectory(imagesDirectory)
-        try Self.makeDirectory(temporaryDirectory)
+        try DurableFile.makeDirectory(root)
+        try DurableFile.makeDirectory(imagesDirectory)
+        try DurableFile.makeDirectory(temporaryDirectory)
     }
 
     /// The path where the image with this digest and extension lives (whether or not it exists).
@@ -52,137 +52,18 @@ public struct ImageFileStore: Sendable {
             return target
         }
 
-        let directory = String(target[..<target.lastIndex(of: "/")!])
-        let parent = String(directory[..<directory.lastIndex(of: "/")!])
-        try Self.makeDirectory(parent, syncParent: true)
-        try Self.makeDirectory(directory, syncParent: true)
-
-        let temporary = try writeTemporary(bytes, name: digest)
-        guard rename(temporary, target) == 0 else {
-            let error = ImageFileError(path: target, operation: "rename", errno: errno)
-            unlink(temporary)
-            throw error
-        }
-        // The target directory's fsync makes the new name durable. The temporary name's removal
-        // needs no fsync of its own: at worst a crash leaves a leftover that start-up deletes.
-        try Self.syncDirectory(directory)
+        try DurableFile.write(bytes, to: target, temporaryDirectory: temporaryDirectory, below: imagesDirectory)
         return target
     }
 
     /// Reads a whole file.
     public func read(path: String) throws(ImageFileError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ImageFileError(path: path, operation: "open", errno: errno) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw ImageFileError(path: path, operation: "fstat", errno: errno) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(status.st_size))
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Self.readSome(descriptor, into: $0) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ImageFileError(path: path, operation: "read", errno: errno)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<count])
-        }
+        try DurableFile.read(path: path)
     }
 
     /// Deletes files left in `tmp/` by an interrupted write (call at startup); returns how many.
     public func removeTemporaryFiles() throws(ImageFileError) -> Int {
-        guard let directory = opendir(temporaryDirectory) else {
-            throw ImageFileError(path: temporaryDirectory, operation: "opendir", errno: errno)
-        }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(directory)
-        var removed = 0
-        for name in names {
-            let path = temporaryDirectory + "/" + name
-            guard unlink(path) == 0 else {
-                if errno == ENOENT { continue }
-                throw ImageFileError(path: path, operation: "unlink", errno: errno)
-            }
-            removed += 1
-        }
-        if removed > 0 { try Self.syncDirectory(temporaryDirectory) }
-        return removed
-    }
-
-    // MARK: Writing
-
-    private func writeTemporary(_ bytes: [UInt8], name: String) throws(ImageFileError) -> String {
-        var descriptor: Int32 = -1
-        var temporary = ""
-        // O_EXCL with a random suffix: concurrent writers of the same image never share a file.
-        for _ in 0..<16 {
-            temporary = "\(temporaryDirectory)/\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if descriptor >= 0 || errno != EEXIST { break }
-        }
-        guard descriptor >= 0 else { throw ImageFileError(path: temporary, operation: "open", errno: errno) }
-        var failure: ImageFileError?
-        var offset = 0
-        while offset < bytes.count && failure == nil {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = ImageFileError(path: temporary, operation: "write", errno: errno)
-            } else {
-                offset += written
-            }
-        }
-        if failure == nil && fsync(descriptor) != 0 {
-            failure = ImageFileError(path: temporary, operation: "fsync", errno: errno)
-        }
-        if close(descriptor) != 0 && failure == nil {
-            failure = ImageFileError(path: temporary, operation: "close", errno: errno)
-        }
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        return temporary
-    }
-
-    private static func makeDirectory(_ path: String, syncParent: Bool = false) throws(ImageFileError) {
-        if mkdir(path, 0o755) == 0 {
-            if syncParent, let slash = path.lastIndex(of: "/") {
-                // The new directory's entry must itself be durable before files are renamed into it.
-                try syncDirectory(String(path[..<slash]))
-            }
-            return
-        }
-        let code = errno
-        var status = stat()
-        guard code == EEXIST, stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
-            throw ImageFileError(path: path, operation: "mkdir", errno: code == EEXIST ? ENOTDIR : code)
-        }
-    }
-
-    private static func syncDirectory(_ path: String) throws(ImageFileError) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ImageFileError(path: path, operation: "open", errno: errno) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw ImageFileError(path: path, operation: "fsync", errno: errno) }
-    }
-
-    /// `read(2)`, named apart because this type's own `read(path:)` shadows it.
-    private static func readSome(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        #if canImport(Glibc)
-        return Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-        #else
-        return Darwin.read(descriptor, buffer.baseAddress, buffer.count)
-        #endif
+        try DurableFile.removeFiles(in: temporaryDirectory)
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -1,0 +1,140 @@
+import KontextCore
+import KontextStore
+
+/// Downstream sync: the sinks every stored image (and finished task) is delivered to, and how
+/// hard to try. YAML: `sync.sinks: [a, b]` names them; each has its section `sync.sink.<name>`
+/// (swift-configuration's YAML reader refuses lists of objects).
+public struct SyncConfiguration: Sendable {
+    /// The sinks, in the order of `sync.sinks`. Default none.
+    public var sinks: [SinkConfiguration] = []
+    /// Failed attempts before a delivery becomes a dead letter. Default 20.
+    public var maxAttempts: Int = 20
+    /// Seconds after its event before a failing delivery becomes a dead letter. Default 7 days.
+    public var maxAge: Double = 7 * 86_400
+    /// The first retry's delay in seconds (then doubling, with jitter). Default 1.
+    public var initialBackoff: Double = 1
+    /// The longest delay between two attempts, in seconds. Default 300.
+    public var maxBackoff: Double = 300
+    /// While a sink is paused (403: bad credentials, clock skew), seconds between probes. Default 30.
+    public var pauseProbeInterval: Double = 30
+
+    public init(sinks: [SinkConfiguration] = []) {
+        self.sinks = sinks
+    }
+
+    /// The retry policy these settings describe.
+    public var policy: DeliveryPolicy {
+        DeliveryPolicy(initialDelay: initialBackoff, maximumDelay: maxBackoff, maxAttempts: maxAttempts, maxAge: maxAge)
+    }
+
+    /// What the store must write outbox rows for.
+    public var subscriptions: [SinkSubscription] {
+        sinks.map { SinkSubscription(name: $0.name, events: $0.kind.events) }
+    }
+}
+
+/// One downstream sink.
+public struct SinkConfiguration: Sendable {
+    /// Its name in `sync.sinks`: letters, digits, `-` and `_`.
+    public var name: String
+    /// Deliveries in flight at once for this sink. Default 4.
+    public var concurrency: Int = 4
+    /// The kind of sink and its settings.
+    public var kind: Kind
+
+    public enum Kind: Sendable {
+        case directory(DirectorySinkSettings)
+        case s3(S3SinkSettings)
+        case webhook(WebhookSinkSettings)
+
+        /// `directory`, `s3` or `webhook`.
+        public var typeName: String {
+            switch self {
+            case .directory: "directory"
+            case .s3: "s3"
+            case .webhook: "webhook"
+            }
+        }
+
+        /// The events this kind receives: storage sinks only want images, the webhook everything.
+        public var events: Set<DownstreamEventType> {
+            switch self {
+            case .directory, .s3: [.imageStored]
+            case .webhook: Set(DownstreamEventType.allCases)
+            }
+        }
+    }
+
+    public init(name: String, concurrency: Int = 4, kind: Kind) {
+        self.name = name
+        self.concurrency = concurrency
+        self.kind = kind
+    }
+}
+
+/// `type: directory`: a mirror of the images in a local (or mounted) directory tree.
+public struct DirectorySinkSettings: Sendable {
+    /// The root directory (created when missing). Required.
+    public var path: String
+    /// Where each image goes below `path`. Default `{yyyy}/{mm}/{dd}/{taskUUID}/{imageUUID}.{ext}`.
+    public var keyTemplate: ObjectKeyTemplate
+
+    public init(path: String, keyTemplate: ObjectKeyTemplate) {
+        self.path = path
+        self.keyTemplate = keyTemplate
+    }
+}
+
+/// `type: s3`: any S3-compatible object store, requests signed with AWS Signature V4.
+public struct S3SinkSettings: Sendable {
+    /// The service URL, e.g. `https://s3.eu-central-1.amazonaws.com` or `http://127.0.0.1:9000`. Required.
+    public var endpoint: String
+    /// The signing region. Default `us-east-1`.
+    public var region: String
+    /// The bucket. Required.
+    public var bucket: String
+    /// Prepended to every key, e.g. `kontext/`. Default empty.
+    public var prefix: String
+    /// Where each image goes below the prefix. Default as for directories.
+    public var keyTemplate: ObjectKeyTemplate
+    /// `https://endpoint/bucket/key` (true) or `https://bucket.endpoint/key` (false). Default false.
+    public var pathStyle: Bool
+    /// The credentials.
+    public var accessKeyID: String
+    public var secretAccessKey: String
+    /// A temporary credential's session token (`AWS_SESSION_TOKEN`), when there is one.
+    public var sessionToken: String?
+    /// Whole-request timeout in seconds. Default 120.
+    public var timeout: Double = 120
+
+    public init(
+        endpoint: String, region: String, bucket: String, prefix: String, keyTemplate: ObjectKeyTemplate, pathStyle: Bool,
+        accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil
+    ) {
+        self.endpoint = endpoint
+        self.region = region
+        self.bucket = bucket
+        self.prefix = prefix
+        self.keyTemplate = keyTemplate
+        self.pathStyle = pathStyle
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+    }
+}
+
+/// `type: webhook`: a signed POST (Standard Webhooks) per event to a URL.
+public struct WebhookSinkSettings: Sendable {
+    /// The receiver's URL. Required.
+    public var url: String
+    /// The signing key: the bytes behind `whsec_<base64>`.
+    public var secret: [UInt8]
+    /// Whole-request timeout in seconds. Default 30.
+    public var timeout: Double = 30
+
+    public init(url: String, secret: [UInt8], timeout: Double = 30) {
+        self.url = url
+        self.secret = secret
+        self.timeout = timeout
+    }
+}
