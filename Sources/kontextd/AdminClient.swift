@@ -44,5 +44,5 @@ struct AdminClient: Sendable {
         return text
     }
 
-    func shutdown() { http.shutdown() }
+    func shutdown() { http.close() }
 }
