@@ -20,9 +20,11 @@ demo: deps
 	$(SWIFT) build -c $(CONFIGURATION) --product kontextd
 	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/kontextd demo
 
+# Tests that drive Python tools (moto, boto3, runware-sdk, selenium, schemathesis) find them through
+# KONTEXTD_TEST_VENV, the virtualenv scripts/test-env.sh creates; under CI=true a missing tool fails.
 test: deps verify-unit
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	KONTEXTD_TEST_VENV=$$(./scripts/test-env.sh) $(SWIFT) test --skip-build
 
 # systemd-analyze checks that ExecStart's binary exists: verify a copy pointing at an existing one.
 verify-unit: deps

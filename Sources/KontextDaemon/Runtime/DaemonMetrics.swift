@@ -22,6 +22,8 @@ public struct DaemonMetrics: Sendable {
     let fetchRetries: Counter
     let refetches: Counter
     let repairs: Counter
+    let storeCommits: Counter
+    let storeCommittedWrites: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -44,6 +46,9 @@ public struct DaemonMetrics: Sendable {
         fetchRetries = counter("kontextd_image_fetch_retries_total")
         refetches = counter("kontextd_image_url_refetches_total")
         repairs = counter("kontextd_reconciler_repairs_total")
+        // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
+        storeCommits = counter("kontextd_store_commits_total")
+        storeCommittedWrites = counter("kontextd_store_committed_writes_total")
     }
 
     /// The Prometheus text exposition of every metric.
