@@ -163,7 +163,7 @@ public final class TaskStore: Sendable {
             if !failures.isEmpty {
                 for identity in try db.query(
                     "SELECT code, raw_json FROM task_errors WHERE task_uuid = ?", [.text(taskUUID)],
-                    row: { FailureIdentity(code: $0.text(at: 0), rawJSON: $0.text(at: 1)) })
+                    row: { FailureIdentity(code: $0["code"], rawJSON: $0["raw_json"]) })
                 {
                     knownFailures.insert(identity)
                 }
