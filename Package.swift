@@ -32,18 +32,22 @@ let package = Package(
 
         // Pure Swift: task model, validation, result parsing, state machine, image verification.
         .target(name: "KontextCore", swiftSettings: strict),
+        // The one primitive for a thread that owns a blocking resource (SQLite connection, curl handle).
+        .target(name: "KontextThreads", swiftSettings: strict),
         // SHA-256, HMAC-SHA256 and constant-time comparison over libcrypto.
         .target(name: "KontextCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         // SQLite store (single writer, group commit) and content-addressed image files.
         .target(
             name: "KontextStore",
-            dependencies: ["CSQLite", "KontextCore", "KontextCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CSQLite", "KontextCore", "KontextCrypto", "KontextThreads", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         // libcurl client and the minimal SwiftNIO HTTP/1.1 server.
         .target(
             name: "KontextNet",
             dependencies: [
-                "CCurl",
+                "CCurl", "KontextThreads",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -56,7 +60,7 @@ let package = Package(
             dependencies: [
                 "KontextCore", "KontextCrypto", "KontextStore", "KontextNet", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -67,9 +71,10 @@ let package = Package(
         .executableTarget(
             name: "kontextd",
             dependencies: [
-                "KontextDaemon", "KontextCore", "KontextNet", "RunwareSimulator",
+                "KontextDaemon", "KontextCore", "KontextCrypto", "KontextNet", "RunwareSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The Runware simulator: library (used by tests and the demo) and executable.
@@ -101,9 +106,14 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // What the test targets share (clocks, temp dirs, waits, fixtures); only tests depend on it.
+        .target(name: "KontextTesting", dependencies: ["KontextCore"], swiftSettings: strict),
+
         .testTarget(name: "KontextCoreTests", dependencies: ["KontextCore"], swiftSettings: strict),
         .testTarget(name: "KontextCryptoTests", dependencies: ["KontextCrypto"], swiftSettings: strict),
-        .testTarget(name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore"], swiftSettings: strict),
+        .testTarget(
+            name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite", "KontextTesting"],
+            swiftSettings: strict),
         .testTarget(name: "KontextNetTests", dependencies: [
             "KontextNet",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -114,16 +124,16 @@ let package = Package(
         .testTarget(
             name: "RunwareSimulatorTests",
             dependencies: [
-                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto",
+                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto", "KontextTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(name: "KontextDaemonTests", dependencies: [
-            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            "KontextDaemon", "KontextTesting", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "KontextChaosTests", dependencies: [
-            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            "KontextDaemon", "KontextTesting", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]

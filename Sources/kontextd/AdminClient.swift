@@ -6,9 +6,15 @@ import KontextNet
 struct AdminClient: Sendable {
     let baseURL: String
     let http: CurlHTTPClient
+    /// The admin API's bearer token, sent as `Authorization: Bearer` when set.
+    let token: String?
 
-    init(baseURL: String, http: CurlHTTPClient = CurlHTTPClient(configuration: .init(threads: 1, userAgent: "kontextd-cli"))) {
+    init(
+        baseURL: String, token: String? = nil,
+        http: CurlHTTPClient = CurlHTTPClient(configuration: .init(threads: 1, userAgent: "kontextd-cli"))
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
         self.http = http
     }
 
@@ -16,9 +22,11 @@ struct AdminClient: Sendable {
     func call(
         _ method: String, _ path: String, body: JSONValue? = nil, timeout: Double = 30
     ) async throws -> (status: Int, body: JSONValue) {
+        var headers: [HTTPHeader] = []
+        if body != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
+        if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
         let request = HTTPClientRequest(
-            method: method, url: baseURL + path,
-            headers: body == nil ? [] : [HTTPHeader(name: "Content-Type", value: "application/json")],
+            method: method, url: baseURL + path, headers: headers,
             body: body.map(JSONCoding.encode), timeout: timeout)
         let response: HTTPClientResponse
         do {
@@ -46,5 +54,5 @@ struct AdminClient: Sendable {
         return text
     }
 
-    func shutdown() { http.shutdown() }
+    func shutdown() { http.close() }
 }

@@ -1,16 +1,9 @@
 import Foundation
 import KontextCore
+import KontextTesting
 import Synchronization
 
 @testable import KontextStore
-
-/// A fresh directory under the system temp dir, removed after `body`.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kontextd-store-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
 
 /// A clock that advances one second per reading, so creation order is unambiguous.
 final class SteppingClock: Sendable {
@@ -64,5 +57,5 @@ func deliver(_ imageUUIDs: [String], task: String, to store: TaskStore, at time:
 
 /// The number of rows in a table, read through the writer (so it sees every commit).
 func rowCount(_ table: String, in store: TaskStore) async throws -> Int {
-    try await store.writer.write { db in try db.queryFirst("SELECT COUNT(*) FROM \(table)") { $0.int(at: 0) } ?? -1 }
+    try await store.writer.write { db in try db.queryFirst("SELECT COUNT(*) AS count FROM \(table)") { $0["count"] } ?? -1 }
 }

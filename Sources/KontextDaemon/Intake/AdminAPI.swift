@@ -9,12 +9,13 @@ import Logging
 /// Errors are JSON `{"error":{"code","message"}}` with a stable `code`; validation errors add
 /// `issues`, one per violated rule, each naming the field, the rule and the value.
 struct AdminAPI: Sendable {
-    let store: TaskStore
+    let store: any TaskIntakeStore & TaskStatusStore
     let files: ImageFileStore
     let submitSignal: WorkSignal
     let health: DaemonHealth
     let metrics: DaemonMetrics
     let sync: SyncService
+    let events: any EventLogStore
     let logger: Logger
 
     /// The router serving every admin route.
@@ -24,7 +25,7 @@ struct AdminAPI: Sendable {
         router.add("GET", "/v1/tasks") { request, _ in await self.listTasks(request) }
         router.add("GET", "/v1/tasks/:uuid") { _, parameters in await self.showTask(parameters["uuid"] ?? "") }
         router.add("GET", "/v1/images/:uuid") { request, parameters in await self.image(parameters["uuid"] ?? "", request) }
-        router.add("GET", "/v1/events") { request, _ in await EventFeed(store: self.store).respond(request) }
+        router.add("GET", "/v1/events") { request, _ in await EventFeed(store: self.events).respond(request) }
         router.add("GET", "/healthz") { _, _ in await self.healthz() }
         router.add("GET", "/v1/sync") { _, _ in await self.syncStatus() }
         router.add("POST", "/v1/sync/retry") { request, _ in await self.syncRetry(request) }

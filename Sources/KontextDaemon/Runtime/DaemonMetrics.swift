@@ -23,6 +23,8 @@ public struct DaemonMetrics: Sendable {
     let refetches: Counter
     let repairs: Counter
     private let factory: PrometheusMetricsFactory
+    let storeCommits: Counter
+    let storeCommittedWrites: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -46,6 +48,9 @@ public struct DaemonMetrics: Sendable {
         fetchRetries = counter("kontextd_image_fetch_retries_total")
         refetches = counter("kontextd_image_url_refetches_total")
         repairs = counter("kontextd_reconciler_repairs_total")
+        // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
+        storeCommits = counter("kontextd_store_commits_total")
+        storeCommittedWrites = counter("kontextd_store_committed_writes_total")
     }
 
     /// Counts deliveries to a sink by outcome: delivered, failed (will retry), dead_letter.

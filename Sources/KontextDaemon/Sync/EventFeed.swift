@@ -10,7 +10,7 @@ import KontextStore
 /// for the next event (long-poll). Each element is `{"cursor": "...", "event": <body>}` where the
 /// body is byte for byte what the webhook sink POSTs.
 struct EventFeed: Sendable {
-    let store: TaskStore
+    let store: any EventLogStore
 
     /// Longest long-poll accepted; proxies commonly cut idle requests at 60 s.
     static let maxWait = 60.0

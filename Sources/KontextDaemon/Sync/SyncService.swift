@@ -16,7 +16,9 @@ import Synchronization
 /// jitter); a dead letter after `sync.maxAttempts` attempts or `sync.maxAge`; or, on a 403, the
 /// whole sink paused — no attempt spent, the reason in `/healthz` — and probed every
 /// `sync.pauseProbeInterval` seconds until it answers again.
-public final class SyncService: Service, Sendable {
+public final class SyncService: Service, Sendable, CustomStringConvertible {
+    public var description: String { "Sync" }
+
     /// What `/healthz`, `/metrics` and `kontextd sync status` show for one sink.
     public struct SinkStatus: Sendable {
         public var name: String
@@ -103,11 +105,13 @@ public final class SyncService: Service, Sendable {
                 await group.waitForAll()
             }
         }
+        // The loops have ended: nothing uses the sync threads any more.
+        await shutdown()
     }
 
-    /// Stops the sync threads; call after `run` has returned.
-    func shutdown() async {
-        client.shutdown()
+    /// Stops the sync threads once the loops have ended.
+    private func shutdown() async {
+        await client.shutdown()
         try? await pool.shutdownGracefully()
     }
 

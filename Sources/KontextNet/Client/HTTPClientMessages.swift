@@ -25,6 +25,24 @@ public struct HTTPClientRequest: Sendable {
     /// libcurl 7.88 signs a body correctly only when the request carries `x-amz-content-sha256`
     /// with the body's hex SHA-256: the caller sets that header.
     public var awsSignature: AWSSignatureV4?
+    /// URL schemes allowed, for the request and for every redirect (curl's list syntax). Default `http,https`.
+    public var allowedProtocols: String
+    /// Decides, at connect time, whether the resolved address (4 or 16 bytes) may be connected
+    /// to: nil allows it, a reason refuses it (the request fails with `.addressRefused`). Nil
+    /// (the default) checks nothing. Applies to every connection the request opens, redirects included.
+    public var connectAddressCheck: (@Sendable ([UInt8]) -> String?)?
+    /// Which proxy to use. Default `.environment` (curl honours `http_proxy`/`https_proxy`).
+    public var proxy: Proxy
+
+    /// Where a request's connection goes.
+    public enum Proxy: Sendable, Hashable {
+        /// Whatever curl takes from the environment (`http_proxy`, `https_proxy`, `no_proxy`).
+        case environment
+        /// Straight to the server, whatever the environment says.
+        case none
+        /// Through this proxy URL. The proxy then resolves names, so a connect-address check sees the proxy's address.
+        case url(String)
+    }
 
     /// Creates a request with the default limits (10 s connect, 64 MiB body cap, no redirects).
     public init(
@@ -44,6 +62,9 @@ public struct HTTPClientRequest: Sendable {
         self.lowSpeedLimit = nil
         self.followRedirects = false
         self.awsSignature = nil
+        self.allowedProtocols = "http,https"
+        self.connectAddressCheck = nil
+        self.proxy = .environment
     }
 
     /// Creates a request from header tuples, e.g. `headers: [("Content-Type", "application/json")]`.

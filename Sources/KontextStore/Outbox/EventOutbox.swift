@@ -37,22 +37,23 @@ struct EventOutbox: Sendable {
         let facts = try db.queryFirst(
             """
             SELECT r.task_uuid, r.seed, r.width, r.height, r.format, r.byte_size, r.sha256, r.cost, r.nsfw,
-                r.received_at, r.stored_at, t.created_at, t.request_json
+                r.received_at, r.stored_at, t.created_at AS task_created_at, t.request_json
             FROM results r JOIN tasks t ON t.task_uuid = r.task_uuid WHERE r.image_uuid = ?
             """,
             [.text(imageUUID)]
         ) { (row) throws(StoreError) -> StoredImageFacts in
-            let formatText = row.optionalText(at: 4) ?? ""
-            guard let format = OutputFormat(rawValue: formatText) else {
-                throw StoreError(kind: .corruptRecord, message: "results.format of \(imageUUID) is \"\(formatText)\"", operation: "appendImageStored")
+            let formatText: String? = row["format"]
+            guard let format = formatText.flatMap(OutputFormat.init(rawValue:)) else {
+                throw StoreError.corruptRecord(table: "results", column: "format", value: formatText ?? "NULL", operation: "appendImageStored")
             }
+            let seed: String? = row["seed"]
+            let nsfw: Int? = row["nsfw"]
+            let storedAt: Double? = row["stored_at"]
             return StoredImageFacts(
-                taskUUID: row.text(at: 0), imageUUID: imageUUID, prompt: Self.prompt(row.text(at: 12)),
-                seed: row.optionalText(at: 1).flatMap { UInt64($0) }, width: row.optionalInt(at: 2) ?? 0,
-                height: row.optionalInt(at: 3) ?? 0, format: format, byteSize: row.optionalInt(at: 5) ?? 0,
-                sha256: row.optionalText(at: 6) ?? "", cost: row.optionalDouble(at: 7),
-                nsfw: row.optionalInt(at: 8).map { $0 != 0 }, taskCreatedAt: row.double(at: 11),
-                receivedAt: row.double(at: 9), storedAt: row.optionalDouble(at: 10) ?? time)
+                taskUUID: row["task_uuid"], imageUUID: imageUUID, prompt: Self.prompt(row["request_json"]),
+                seed: seed.flatMap { UInt64($0) }, width: row["width"], height: row["height"], format: format,
+                byteSize: row["byte_size"], sha256: row["sha256"], cost: row["cost"], nsfw: nsfw.map { $0 != 0 },
+                taskCreatedAt: row["task_created_at"], receivedAt: row["received_at"], storedAt: storedAt ?? time)
         }
         guard let facts else { throw StoreError.notFound("result", key: imageUUID, operation: "appendImageStored") }
         return try append(.imageStored, taskUUID: facts.taskUUID, imageUUID: imageUUID, data: facts.json, at: time, in: db)
@@ -63,14 +64,14 @@ struct EventOutbox: Sendable {
     func appendTaskFinished(taskUUID: String, state: TaskState, at time: Double, in db: SQLiteConnection) throws(StoreError) -> Bool {
         guard let task = try db.queryFirst(
             "SELECT number_results, created_at, request_json FROM tasks WHERE task_uuid = ?", [.text(taskUUID)],
-            row: { ($0.int(at: 0), $0.double(at: 1), $0.text(at: 2)) })
+            row: { row -> (Int, Double, String) in (row["number_results"], row["created_at"], row["request_json"]) })
         else { throw StoreError.notFound("task", key: taskUUID, operation: "appendTaskFinished") }
         let results = try db.query(
             "SELECT image_uuid, state, cost FROM results WHERE task_uuid = ? ORDER BY received_at, rowid", [.text(taskUUID)]
-        ) { ($0.text(at: 0), $0.text(at: 1), $0.optionalDouble(at: 2)) }
+        ) { row -> (String, String, Double?) in (row["image_uuid"], row["state"], row["cost"]) }
         let errors = try db.query(
             "SELECT code, message, parameter FROM task_errors WHERE task_uuid = ? ORDER BY id", [.text(taskUUID)]
-        ) { FinishedTaskFacts.Failure(code: $0.text(at: 0), message: $0.text(at: 1), parameter: $0.optionalText(at: 2)) }
+        ) { row in FinishedTaskFacts.Failure(code: row["code"], message: row["message"], parameter: row["parameter"]) }
         let stored = results.filter { $0.1 == ResultState.stored.rawValue }
         let costs = results.compactMap(\.2)
         let facts = FinishedTaskFacts(

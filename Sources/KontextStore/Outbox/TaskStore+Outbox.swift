@@ -4,12 +4,14 @@ import KontextCore
 extension TaskStore {
     static let eventColumns = "e.id, e.event_uuid, e.type, e.task_uuid, e.image_uuid, e.body, e.created_at"
 
-    static func event(_ row: SQLiteStatement, offset: Int = 0, operation: String) throws(StoreError) -> EventRecord {
-        EventRecord(
-            id: row.int64(at: offset), eventUUID: row.text(at: offset + 1),
-            type: try RowDecoding.decode(DownstreamEventType.self, row.text(at: offset + 2), table: "events", column: "type", operation),
-            taskUUID: row.text(at: offset + 3), imageUUID: row.optionalText(at: offset + 4), body: row.text(at: offset + 5),
-            createdAt: row.double(at: offset + 6))
+    static func event(_ row: SQLiteRow, operation: String) throws(StoreError) -> EventRecord {
+        let typeText: String = row["type"]
+        guard let type = DownstreamEventType(rawValue: typeText) else {
+            throw StoreError.corruptRecord(table: "events", column: "type", value: typeText, operation: operation)
+        }
+        return EventRecord(
+            id: row["id"], eventUUID: row["event_uuid"], type: type, taskUUID: row["task_uuid"], imageUUID: row["image_uuid"],
+            body: row["body"], createdAt: row["created_at"])
     }
 
     // MARK: The pull feed
@@ -38,8 +40,8 @@ extension TaskStore {
                 [.text(sink), .double(now), .integer(Int64(max(1, limit)))]
             ) { (row) throws(StoreError) in
                 OutboxEntry(
-                    sink: sink, event: try Self.event(row, operation: "dueDeliveries"), attempts: row.int(at: 7),
-                    lastError: row.optionalText(at: 8))
+                    sink: sink, event: try Self.event(row, operation: "dueDeliveries"), attempts: row["attempts"],
+                    lastError: row["last_error"])
             }
         }
     }
@@ -48,8 +50,8 @@ extension TaskStore {
     public func nextDeliveryTime(sink: String) async throws(StoreError) -> Double? {
         try await read("nextDeliveryTime") { (db) throws(StoreError) -> Double? in
             try db.queryFirst(
-                "SELECT MIN(next_attempt_at) FROM outbox WHERE sink = ? AND state = 'pending'", [.text(sink)]
-            ) { $0.optionalDouble(at: 0) } ?? nil
+                "SELECT MIN(next_attempt_at) AS next FROM outbox WHERE sink = ? AND state = 'pending'", [.text(sink)]
+            ) { row -> Double? in row["next"] } ?? nil
         }
     }
 
@@ -116,7 +118,7 @@ extension TaskStore {
                     SELECT 1 FROM events e WHERE e.type = 'image.stored' AND e.image_uuid = r.image_uuid)
                 ORDER BY r.stored_at, r.rowid
                 """
-            ) { $0.text(at: 0) }
+            ) { row -> String in row["image_uuid"] }
             for imageUUID in missing { try outbox.appendImageStored(imageUUID: imageUUID, at: time, in: db) }
             var added = 0
             for type in sink.events {
@@ -141,10 +143,11 @@ extension TaskStore {
                 var statistics = OutboxStatistics()
                 let pending = try db.queryFirst(
                     """
-                    SELECT COUNT(*), MIN(e.created_at), COALESCE(SUM(o.attempts > 0), 0), COALESCE(SUM(o.attempts), 0)
+                    SELECT COUNT(*) AS pending, MIN(e.created_at) AS oldest, COALESCE(SUM(o.attempts > 0), 0) AS failing,
+                        COALESCE(SUM(o.attempts), 0) AS attempts
                     FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.sink = ? AND o.state = 'pending'
                     """, [.text(sink)]
-                ) { ($0.int(at: 0), $0.optionalDouble(at: 1), $0.int(at: 2), $0.int(at: 3)) }
+                ) { row -> (Int, Double?, Int, Int) in (row["pending"], row["oldest"], row["failing"], row["attempts"]) }
                 if let pending {
                     statistics.pending = pending.0
                     statistics.oldestPendingAt = pending.1
@@ -152,14 +155,14 @@ extension TaskStore {
                     statistics.attempts = pending.3
                 }
                 statistics.dead = try db.queryFirst(
-                    "SELECT COUNT(*) FROM outbox WHERE sink = ? AND state = 'dead'", [.text(sink)]) { $0.int(at: 0) } ?? 0
+                    "SELECT COUNT(*) AS n FROM outbox WHERE sink = ? AND state = 'dead'", [.text(sink)]) { row -> Int in row["n"] } ?? 0
                 statistics.delivered = try db.queryFirst(
-                    "SELECT COUNT(*) FROM outbox WHERE sink = ? AND state = 'delivered'", [.text(sink)]) { $0.int(at: 0) } ?? 0
+                    "SELECT COUNT(*) AS n FROM outbox WHERE sink = ? AND state = 'delivered'", [.text(sink)]) { row -> Int in row["n"] } ?? 0
                 statistics.lastError = try db.queryFirst(
                     """
                     SELECT last_error FROM outbox WHERE sink = ? AND state IN ('pending', 'dead') AND last_error IS NOT NULL
                     ORDER BY updated_at DESC LIMIT 1
-                    """, [.text(sink)]) { $0.optionalText(at: 0) } ?? nil
+                    """, [.text(sink)]) { row -> String? in row["last_error"] } ?? nil
                 figures[sink] = statistics
             }
             return figures
@@ -183,7 +186,7 @@ extension TaskStore {
                 ORDER BY r.stored_at LIMIT ?
                 """,
                 [.double(storedBefore)] + sinks.map { .text($0) } + [.integer(Int64(sinks.count)), .integer(Int64(max(1, limit)))]
-            ) { ReleasableImage(imageUUID: $0.text(at: 0), path: $0.text(at: 1)) }
+            ) { row in ReleasableImage(imageUUID: row["image_uuid"], path: row["path"]) }
         }
     }
 
@@ -193,11 +196,11 @@ extension TaskStore {
         try await write("releaseLocalImage") { (db) throws(StoreError) -> Bool in
             guard let path = try db.queryFirst(
                 "SELECT path FROM results WHERE image_uuid = ? AND local_deleted_at IS NULL", [.text(imageUUID)],
-                row: { $0.optionalText(at: 0) }) ?? nil
+                row: { row -> String? in row["path"] }) ?? nil
             else { return false }
             try db.run("UPDATE results SET local_deleted_at = ? WHERE image_uuid = ?", [.double(time), .text(imageUUID)])
             let sharers = try db.queryFirst(
-                "SELECT COUNT(*) FROM results WHERE path = ? AND local_deleted_at IS NULL", [.text(path)]) { $0.int(at: 0) } ?? 0
+                "SELECT COUNT(*) AS n FROM results WHERE path = ? AND local_deleted_at IS NULL", [.text(path)]) { row -> Int in row["n"] } ?? 0
             return sharers == 0
         }
     }

@@ -1,33 +1,30 @@
 import Foundation
+import KontextThreads
+import Logging
 
 /// Read connections on their own threads, for queries that must not wait behind writes.
 ///
 /// WAL mode lets readers see the last committed state while the writer works. Each read runs
 /// in its own read transaction, so a multi-query read sees one consistent snapshot.
 public final class DatabaseReaderPool: Sendable {
-    private let queue = JobQueue<@Sendable (SQLiteConnection) -> Void>()
-    private let completions: [ThreadCompletion]
+    private let queue = JobQueue<@Sendable (SQLiteConnection, Logger) -> Void>()
+    private let threads: [OwnerThread]
 
     /// Opens `count` read connections to the existing database at `path`, one thread each.
-    public init(path: String, count: Int, busyTimeout: Duration) throws(StoreError) {
+    public init(
+        path: String, count: Int, busyTimeout: Duration, logger: Logger = Logger(label: "kontextd.store")
+    ) throws(StoreError) {
         let count = max(1, count)
-        var handoffs: [ConnectionHandoff] = []
+        var handoffs: [Handoff<SQLiteConnection>] = []
         for _ in 0..<count {
-            handoffs.append(ConnectionHandoff(try SQLiteConnection(path: path, role: .reader, busyTimeout: busyTimeout)))
+            handoffs.append(Handoff(try SQLiteConnection(path: path, role: .reader, busyTimeout: busyTimeout)))
         }
-        var completions: [ThreadCompletion] = []
         let queue = self.queue
-        for (index, handoff) in handoffs.enumerated() {
-            let completion = ThreadCompletion()
-            completions.append(completion)
-            let thread = Thread {
-                Self.run(connection: handoff.take(), queue: queue)
-                completion.finish()
+        self.threads = handoffs.enumerated().map { index, handoff in
+            OwnerThread(name: "kontextd-store-reader-\(index)") {
+                Self.run(connection: handoff.take(), queue: queue, logger: logger)
             }
-            thread.name = "kontextd-store-reader-\(index)"
-            thread.start()
         }
-        self.completions = completions
     }
 
     deinit {
@@ -41,20 +38,20 @@ public final class DatabaseReaderPool: Sendable {
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job: @Sendable (SQLiteConnection) -> Void = { connection in
+            let job: @Sendable (SQLiteConnection, Logger) -> Void = { connection, logger in
                 do {
                     try connection.execute("BEGIN")
                     let value: T
                     do {
                         value = try body(connection)
                     } catch {
-                        try? connection.execute("ROLLBACK")
+                        Self.rollBack(connection, after: error, logger: logger)
                         throw error
                     }
                     try connection.execute("COMMIT")
                     continuation.resume(returning: value)
                 } catch {
-                    if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                    if connection.isInTransaction { Self.rollBack(connection, after: error, logger: logger) }
                     continuation.resume(throwing: error)
                 }
             }
@@ -67,12 +64,23 @@ public final class DatabaseReaderPool: Sendable {
     /// Finishes reads already submitted, closes every connection and waits for the threads.
     public func close() async {
         queue.close()
-        for completion in completions { await completion.wait() }
+        for thread in threads { await thread.join() }
     }
 
-    private static func run(connection: SQLiteConnection, queue: JobQueue<@Sendable (SQLiteConnection) -> Void>) {
+    /// Ends a failed read transaction; a connection that cannot is reported (its next read fails too).
+    private static func rollBack(_ connection: SQLiteConnection, after error: any Error, logger: Logger) {
+        do { try connection.execute("ROLLBACK") } catch let rollback {
+            logger.error(
+                "could not end a failed read transaction",
+                metadata: ["error": "\(rollback)", "read_error": "\(error)", "path": "\(connection.path)"])
+        }
+    }
+
+    private static func run(
+        connection: SQLiteConnection, queue: JobQueue<@Sendable (SQLiteConnection, Logger) -> Void>, logger: Logger
+    ) {
         while let job = queue.takeOne() {
-            job(connection)
+            job(connection, logger)
         }
     }
 }

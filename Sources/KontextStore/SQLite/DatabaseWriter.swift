@@ -1,4 +1,6 @@
 import Foundation
+import KontextThreads
+import Logging
 import Synchronization
 
 /// The only write connection to a database, on its own thread, committing in groups.
@@ -10,7 +12,7 @@ import Synchronization
 /// (`synchronous=FULL`). If COMMIT fails, every job of the group gets that error. One fsync then
 /// covers the whole group: that is what allows thousands of durable acknowledgements a second.
 ///
-/// The thread is a plain `Thread`, never the Swift concurrency pool: SQLite blocks on disk.
+/// The thread is an `OwnerThread` (see KontextThreads), never the Swift concurrency pool: SQLite blocks on disk.
 public final class DatabaseWriter: Sendable {
     /// A write waiting for the thread: runs its body, resumes its caller later.
     struct Job: Sendable {
@@ -20,36 +22,43 @@ public final class DatabaseWriter: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    /// Counts kept for tests and metrics.
+    /// Committed groups and jobs: tests read them; `onCommit` hands each commit to the daemon's
+    /// metrics (`kontextd_store_commits_total`, `kontextd_store_committed_writes_total`).
     final class Statistics: Sendable {
         private let values = Mutex((groups: 0, jobs: 0))
-        func recordCommit(jobs: Int) { values.withLock { $0.groups += 1; $0.jobs += jobs } }
+        private let onCommit: (@Sendable (Int) -> Void)?
+        init(onCommit: (@Sendable (Int) -> Void)?) { self.onCommit = onCommit }
+        func recordCommit(jobs: Int) {
+            values.withLock { $0.groups += 1; $0.jobs += jobs }
+            onCommit?(jobs)
+        }
         var committedGroups: Int { values.withLock { $0.groups } }
         var committedJobs: Int { values.withLock { $0.jobs } }
     }
 
     private let queue = JobQueue<Job>()
-    private let completion = ThreadCompletion()
+    private let thread: OwnerThread
     private let checkpointer: WALCheckpointer
-    let statistics = Statistics()
+    let statistics: Statistics
 
     /// Opens (creating if needed) the database at `path`, migrates it, and starts the writer thread.
-    public init(path: String, busyTimeout: Duration, migrator: SchemaMigrator) throws(StoreError) {
+    /// `onCommit` is called on the writer thread with each committed group's size.
+    public init(
+        path: String, busyTimeout: Duration, migrator: SchemaMigrator,
+        logger: Logger = Logger(label: "kontextd.store"), onCommit: (@Sendable (Int) -> Void)? = nil
+    ) throws(StoreError) {
         let connection = try SQLiteConnection(path: path, role: .writer, busyTimeout: busyTimeout)
         try migrator.migrate(connection)
         // Checkpoints run on their own thread: a commit never waits for WAL pages to be copied back.
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
-        self.checkpointer = try WALCheckpointer(path: path, busyTimeout: busyTimeout)
-        let handoff = ConnectionHandoff(connection)
+        self.checkpointer = try WALCheckpointer(path: path, busyTimeout: busyTimeout, logger: logger)
+        self.statistics = Statistics(onCommit: onCommit)
+        let handoff = Handoff(connection)
         let queue = self.queue
-        let completion = self.completion
         let statistics = self.statistics
-        let thread = Thread {
-            Self.run(connection: handoff.take(), queue: queue, statistics: statistics)
-            completion.finish()
+        self.thread = OwnerThread(name: "kontextd-store-writer") {
+            Self.run(connection: handoff.take(), queue: queue, statistics: statistics, logger: logger)
         }
-        thread.name = "kontextd-store-writer"
-        thread.start()
     }
 
     deinit {
@@ -82,7 +91,7 @@ public final class DatabaseWriter: Sendable {
     /// Later writes fail with `.closed`.
     public func close() async {
         queue.close()
-        await completion.wait()
+        await thread.join()
         await checkpointer.close()
     }
 
@@ -91,15 +100,15 @@ public final class DatabaseWriter: Sendable {
 
     // MARK: The writer thread
 
-    private static func run(connection: SQLiteConnection, queue: JobQueue<Job>, statistics: Statistics) {
+    private static func run(connection: SQLiteConnection, queue: JobQueue<Job>, statistics: Statistics, logger: Logger) {
         while true {
             let group = queue.takeAll()
             if group.isEmpty { return }
-            runGroup(group, on: connection, statistics: statistics)
+            runGroup(group, on: connection, statistics: statistics, logger: logger)
         }
     }
 
-    private static func runGroup(_ group: [Job], on connection: SQLiteConnection, statistics: Statistics) {
+    private static func runGroup(_ group: [Job], on connection: SQLiteConnection, statistics: Statistics, logger: Logger) {
         var next = 0
         while next < group.count {
             do {
@@ -121,8 +130,15 @@ public final class DatabaseWriter: Sendable {
                     succeeded.append((job, resume))
                 } catch {
                     if connection.isInTransaction {
-                        try? connection.execute("ROLLBACK TO kx_job")
-                        try? connection.execute("RELEASE kx_job")
+                        do {
+                            try connection.execute("ROLLBACK TO kx_job")
+                            try connection.execute("RELEASE kx_job")
+                        } catch let rollback {
+                            // The job's partial work may stay in the group; its caller still gets its error.
+                            logger.error(
+                                "could not roll back a failed write alone",
+                                metadata: ["error": "\(rollback)", "write_error": "\(error)"])
+                        }
                         job.fail(error)
                     } else {
                         job.fail(error)
@@ -142,7 +158,13 @@ public final class DatabaseWriter: Sendable {
             do {
                 try connection.run("COMMIT")
             } catch {
-                if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                if connection.isInTransaction {
+                    do { try connection.execute("ROLLBACK") } catch let rollback {
+                        logger.error(
+                            "could not roll back after a failed COMMIT",
+                            metadata: ["error": "\(rollback)", "commit_error": "\(error)"])
+                    }
+                }
                 for entry in succeeded { entry.job.fail(error) }
                 continue
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// How a `TaskStore` opens its database.
 public struct StoreConfiguration: Sendable {
@@ -11,6 +12,13 @@ public struct StoreConfiguration: Sendable {
     /// The clock for times the caller does not pass (task creation): seconds since 1970.
     /// Default: the system's wall clock.
     public var clock: @Sendable () -> Double
+    /// Where the store reports what it cannot do and does not throw for (a failed WAL checkpoint,
+    /// a failed rollback). Default: a logger labelled `kontextd.store`.
+    public var logger: Logger
+    /// Called on the writer thread after each committed group with the number of writes it
+    /// committed (the daemon counts groups and writes as metrics). Must return quickly.
+    /// Default: nothing.
+    public var onCommit: (@Sendable (_ writes: Int) -> Void)?
     /// The downstream sinks: every event a sink subscribes to gets an outbox row for it, written
     /// in the transaction that records the event. Default none (events still feed `GET /v1/events`).
     public var sinks: [SinkSubscription]
@@ -20,11 +28,15 @@ public struct StoreConfiguration: Sendable {
         readerCount: Int = 2,
         busyTimeout: Duration = .seconds(5),
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        logger: Logger = Logger(label: "kontextd.store"),
+        onCommit: (@Sendable (_ writes: Int) -> Void)? = nil,
         sinks: [SinkSubscription] = []
     ) {
         self.sinks = sinks
         self.readerCount = readerCount
         self.busyTimeout = busyTimeout
         self.clock = clock
+        self.logger = logger
+        self.onCommit = onCommit
     }
 }

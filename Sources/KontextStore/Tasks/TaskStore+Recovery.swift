@@ -20,7 +20,7 @@ extension TaskStore {
                     [.double(time), .integer(uncertain ? 1 : 0), .text(uuid)])
                 guard changed == 1 else { throw StoreError.notFound("task", key: uuid, operation: "recordSubmitFailure") }
                 counts[uuid] = try db.queryFirst("SELECT submit_failures FROM tasks WHERE task_uuid = ?", [.text(uuid)]) {
-                    $0.int(at: 0)
+                    $0["submit_failures"]
                 } ?? 0
             }
             return counts
@@ -41,13 +41,14 @@ extension TaskStore {
         let outbox = self.outbox
         let state = try await write("failTask") { [outbox] (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "failTask")
-            let next = try Self.transition(
-                current.state, on: .runwareFailed, numberResults: current.numberResults, taskUUID: taskUUID,
-                operation: "failTask")
+            let change = try Self.plan(taskUUID: taskUUID, operation: "failTask") { () throws(InvalidTransition) in
+                try TaskTransitions.givingUp(
+                    from: current.state, numberResults: current.numberResults,
+                    error: TaskFailureSummary(code: code, message: message))
+            }
             try Self.insertError(taskUUID: taskUUID, code: code, message: message, parameter: nil, rawJSON: "{}", at: time, in: db)
-            try Self.updateState(
-                taskUUID, from: current.state, to: next, at: time, error: (code, message), outbox: outbox, in: db)
-            return next
+            try Self.apply(change, to: taskUUID, at: time, outbox: outbox, in: db)
+            return change.to
         }
         if state.isFinal { eventsAppended.advance() }
         return state
@@ -96,7 +97,7 @@ extension TaskStore {
     @discardableResult
     public func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int {
         try await write("replaceResultSource") { (db) throws(StoreError) -> Int in
-            guard let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
+            guard let state: String = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0["state"] }) else {
                 throw StoreError.notFound("result", key: imageUUID, operation: "replaceResultSource")
             }
             guard state == ResultState.pending.rawValue else {
@@ -105,7 +106,7 @@ extension TaskStore {
             try db.run(
                 "UPDATE results SET source_value = ?, fetch_attempts = 0, refetches = refetches + 1 WHERE image_uuid = ?",
                 [.text(sourceValue), .text(imageUUID)])
-            return try db.queryFirst("SELECT refetches FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { $0.int(at: 0) } ?? 0
+            return try db.queryFirst("SELECT refetches FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { $0["refetches"] } ?? 0
         }
     }
 
@@ -113,7 +114,7 @@ extension TaskStore {
     /// webhook that was lost (or never sent) and a result that would otherwise have been missed.
     public func repairCount() async throws(StoreError) -> Int {
         try await read("repairCount") { (db) throws(StoreError) -> Int in
-            try db.queryFirst("SELECT COUNT(*) FROM results WHERE received_via = 'poll'", [], row: { $0.int(at: 0) }) ?? 0
+            try db.queryFirst("SELECT COUNT(*) AS repairs FROM results WHERE received_via = 'poll'", [], row: { $0["repairs"] }) ?? 0
         }
     }
 }

@@ -23,9 +23,11 @@ public final class TaskStore: Sendable {
     public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
         self.path = path
         self.writer = try DatabaseWriter(
-            path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator)
+            path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator,
+            logger: configuration.logger, onCommit: configuration.onCommit)
         self.readers = try DatabaseReaderPool(
-            path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout)
+            path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout,
+            logger: configuration.logger)
         self.clock = configuration.clock
         self.outbox = EventOutbox(subscriptions: configuration.sinks)
     }
@@ -106,15 +108,15 @@ public final class TaskStore: Sendable {
         let outbox = self.outbox
         let state = try await write("markRejected") { [outbox] (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "markRejected")
-            let next = try Self.transition(
-                current.state, on: .rejected, numberResults: current.numberResults, taskUUID: taskUUID,
-                operation: "markRejected")
+            let change = try Self.plan(taskUUID: taskUUID, operation: "markRejected") { () throws(InvalidTransition) in
+                try TaskTransitions.rejection(
+                    from: current.state, numberResults: current.numberResults,
+                    error: TaskFailureSummary(code: code, message: message))
+            }
             try Self.insertError(
                 taskUUID: taskUUID, code: code, message: message, parameter: parameter, rawJSON: rawJSON, at: time, in: db)
-            try Self.updateState(
-                taskUUID, from: current.state, to: next, at: time,
-                error: next == .rejected ? (code, message) : nil, outbox: outbox, in: db)
-            return next
+            try Self.apply(change, to: taskUUID, at: time, outbox: outbox, in: db)
+            return change.to
         }
         if state.isFinal { eventsAppended.advance() }
         return state
@@ -164,12 +166,19 @@ public final class TaskStore: Sendable {
                 if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
             }
             var newFailures: [IncomingFailure] = []
+            // The task's errors are read once into a set: one query per failure, each scanning
+            // every error of the task, made a delivery of N failures cost N² on the writer thread.
+            var knownFailures = Set<FailureIdentity>()
+            if !failures.isEmpty {
+                for identity in try db.query(
+                    "SELECT code, raw_json FROM task_errors WHERE task_uuid = ?", [.text(taskUUID)],
+                    row: { FailureIdentity(code: $0["code"], rawJSON: $0["raw_json"]) })
+                {
+                    knownFailures.insert(identity)
+                }
+            }
             for failure in failures {
-                let known = try db.queryFirst(
-                    "SELECT 1 FROM task_errors WHERE task_uuid = ? AND code = ? AND raw_json = ? LIMIT 1",
-                    [.text(taskUUID), .text(failure.code), .text(failure.rawJSON)]
-                ) { _ in true } ?? false
-                if known { continue }
+                guard knownFailures.insert(FailureIdentity(code: failure.code, rawJSON: failure.rawJSON)).inserted else { continue }
                 try Self.insertError(
                     taskUUID: taskUUID, code: failure.code, message: failure.message, parameter: failure.parameter,
                     rawJSON: failure.rawJSON, at: time, in: db)
@@ -183,28 +192,14 @@ public final class TaskStore: Sendable {
                 "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
                 [.text(taskUUID), .text(source.rawValue), .double(time), .blob(rawBody)])
 
-            // Invalid moves (news about a rejected task) keep the state; the data above is kept.
-            var state = current.state
-            var error: (code: String, message: String)?
-            if let first = newFailures.first,
-                let next = try? TaskLifecycle.next(from: state, on: .runwareFailed, numberResults: current.numberResults)
-            {
-                if next == .failed && state != .failed { error = (first.code, first.message) }
-                state = next
-            }
-            if !newResults.isEmpty {
-                let counts = try Self.resultCounts(taskUUID, in: db)
-                if let next = try? TaskLifecycle.next(
-                    from: state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
-                    numberResults: current.numberResults)
-                {
-                    state = next
-                }
-            }
-            try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, outbox: outbox, in: db)
+            let change = TaskTransitions.afterDelivery(
+                from: current.state, numberResults: current.numberResults,
+                firstNewFailure: newFailures.first.map { TaskFailureSummary(code: $0.code, message: $0.message) },
+                resultCounts: newResults.isEmpty ? nil : try Self.resultCounts(taskUUID, in: db))
+            try Self.apply(change, to: taskUUID, at: time, outbox: outbox, in: db)
             return DeliveryOutcome(
                 newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
-                state: state)
+                state: change.to)
         }
         // Only a delivery that finished its task (Runware's failure report) appended an event.
         if outcome.state.isFinal && outcome.failuresRecorded > 0 { eventsAppended.advance() }
@@ -248,8 +243,8 @@ public final class TaskStore: Sendable {
     public func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState {
         let outbox = self.outbox
         let state = try await write("markResultFailed") { [outbox] (db) throws(StoreError) -> TaskState in
-            let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
-                $0.text(at: 0)
+            let state: String? = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
+                $0["state"]
             }
             guard let state else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultFailed") }
             if state != ResultState.stored.rawValue {
@@ -271,7 +266,7 @@ public final class TaskStore: Sendable {
                 "UPDATE results SET fetch_attempts = fetch_attempts + 1 WHERE image_uuid = ?", [.text(imageUUID)])
             guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "recordFetchAttempt") }
             return try db.queryFirst("SELECT fetch_attempts FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
-                $0.int(at: 0)
+                $0["fetch_attempts"]
             } ?? 0
         }
     }
@@ -366,7 +361,9 @@ public final class TaskStore: Sendable {
     public func stateCounts() async throws(StoreError) -> [TaskState: Int] {
         try await read("stateCounts") { (db) throws(StoreError) -> [TaskState: Int] in
             var counts = Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0, 0) })
-            for (text, count) in try db.query("SELECT state, COUNT(*) FROM tasks GROUP BY state", row: { ($0.text(at: 0), $0.int(at: 1)) }) {
+            for (text, count) in try db.query(
+                "SELECT state, COUNT(*) AS count FROM tasks GROUP BY state", row: { row -> (String, Int) in (row["state"], row["count"]) })
+            {
                 counts[try RowDecoding.decode(TaskState.self, text, table: "tasks", column: "state", "stateCounts")] = count
             }
             return counts
@@ -377,7 +374,9 @@ public final class TaskStore: Sendable {
     public func resultCounts() async throws(StoreError) -> [ResultState: Int] {
         try await read("resultCounts") { (db) throws(StoreError) -> [ResultState: Int] in
             var counts = Dictionary(uniqueKeysWithValues: ResultState.allCases.map { ($0, 0) })
-            for (text, count) in try db.query("SELECT state, COUNT(*) FROM results GROUP BY state", row: { ($0.text(at: 0), $0.int(at: 1)) }) {
+            for (text, count) in try db.query(
+                "SELECT state, COUNT(*) AS count FROM results GROUP BY state", row: { row -> (String, Int) in (row["state"], row["count"]) })
+            {
                 counts[try RowDecoding.decode(ResultState.self, text, table: "results", column: "state", "resultCounts")] = count
             }
             return counts
@@ -421,7 +420,7 @@ public final class TaskStore: Sendable {
         _ taskUUID: String, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> (state: TaskState, numberResults: Int) {
         let row = try db.queryFirst("SELECT state, number_results FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
-            ($0.text(at: 0), $0.int(at: 1))
+            row -> (String, Int) in (row["state"], row["number_results"])
         }
         guard let row else { throw StoreError.notFound("task", key: taskUUID, operation: operation) }
         let state = try RowDecoding.decode(TaskState.self, row.0, table: "tasks", column: "state", operation)
@@ -438,48 +437,50 @@ public final class TaskStore: Sendable {
         }
     }
 
+    /// Runs a Core decision that may refuse the move, reporting a refusal as `.invalidTransition`.
+    static func plan(
+        taskUUID: String, operation: String, _ decide: () throws(InvalidTransition) -> TaskStateChange
+    ) throws(StoreError) -> TaskStateChange {
+        do {
+            return try decide()
+        } catch {
+            throw StoreError.invalidTransition(error, taskUUID: taskUUID, operation: operation)
+        }
+    }
+
     static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
         try db.queryFirst(
             """
-            SELECT COALESCE(SUM(state = 'stored'), 0), COALESCE(SUM(state = 'failed'), 0)
+            SELECT COALESCE(SUM(state = 'stored'), 0) AS stored, COALESCE(SUM(state = 'failed'), 0) AS failed
             FROM results WHERE task_uuid = ?
             """,
             [.text(taskUUID)]
-        ) { ($0.int(at: 0), $0.int(at: 1)) } ?? (0, 0)
+        ) { row -> (stored: Int, failed: Int) in (row["stored"], row["failed"]) } ?? (0, 0)
     }
 
     /// Applies `.resultsProgressed` for the task owning `imageUUID`; a rejected task stays rejected.
     static func progressTask(
         ofImage imageUUID: String, at time: Double, outbox: EventOutbox, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> TaskState {
-        guard let taskUUID = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
+        guard let taskUUID: String = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0["task_uuid"] }) else {
             throw StoreError.notFound("result", key: imageUUID, operation: operation)
         }
         let current = try requireTaskState(taskUUID, in: db, operation: operation)
         let counts = try resultCounts(taskUUID, in: db)
-        // Only a rejected task refuses progress; its result data is kept all the same.
-        let next = (try? TaskLifecycle.next(
-            from: current.state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
-            numberResults: current.numberResults)) ?? current.state
-        var error: (code: String, message: String)?
-        if next == .failed && current.state != .failed {
-            error = ("resultFailed", "\(counts.failed) of \(current.numberResults) results could not be fetched or verified")
-        }
-        try updateState(taskUUID, from: current.state, to: next, at: time, error: error, outbox: outbox, in: db)
-        return next
+        let change = TaskTransitions.afterResultResolved(
+            from: current.state, numberResults: current.numberResults, stored: counts.stored, failed: counts.failed)
+        try apply(change, to: taskUUID, at: time, outbox: outbox, in: db)
+        return change.to
     }
 
-    /// Writes a state change: `submitted_at` when it leaves queued for anything but rejection,
-    /// `finished_at` when it becomes final, the error columns when given (and not yet set).
-    static func updateState(
-        _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
-        error: (code: String, message: String)?, outbox: EventOutbox, in db: SQLiteConnection
+    /// Writes a change Core decided (`TaskTransitions`): the state, `submitted_at` and
+    /// `finished_at` when the change sets them, the error columns when given and not yet set.
+    /// A change that writes nothing costs no statement.
+    static func apply(
+        _ change: TaskStateChange, to taskUUID: String, at time: Double, outbox: EventOutbox, in db: SQLiteConnection
     ) throws(StoreError) {
-        // An unchanged state writes nothing: the task row and its index pages stay clean, which
-        // matters on the webhook path (one more result for a task that is still waiting).
-        if old == new && error == nil { return }
-        let provesAcceptance = old == .queued && new != .queued && new != .rejected
-        let becomesFinal = new.isFinal && !old.isFinal
+        if change.writesNothing { return }
+        let (new, error, provesAcceptance, becomesFinal) = (change.to, change.error, change.provesAcceptance, change.becomesFinal)
         try db.run(
             """
             UPDATE tasks SET state = ?, updated_at = ?,
@@ -505,4 +506,10 @@ public final class TaskStore: Sendable {
             "INSERT INTO task_errors (task_uuid, code, message, parameter, raw_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
             [.text(taskUUID), .text(code), .text(message), .text(parameter), .text(rawJSON), .double(time)])
     }
+}
+
+/// What makes two reported failures the same one: an identical failure delivered again is a duplicate.
+private struct FailureIdentity: Hashable {
+    let code: String
+    let rawJSON: String
 }
