@@ -86,7 +86,8 @@ struct SyncCommand: AsyncParsableCommand {
     static func post(_ path: String, client: ClientOptions) async throws -> JSONValue {
         let admin = AdminClient(baseURL: client.adminURL)
         defer { admin.shutdown() }
-        let (status, body) = try await admin.call("POST", path)
+        // The admin listener takes POSTs only as JSON (browser safety): the sink is in the query.
+        let (status, body) = try await admin.call("POST", path, body: .object([:]))
         guard status == 200 else { throw CommandFailure(AdminClient.errorMessage(body, status: status)) }
         return body
     }

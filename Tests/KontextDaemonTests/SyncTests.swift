@@ -106,10 +106,10 @@ import Testing
         #expect(badWait == 400)
 
         // Backfill re-enqueues what the sink has: delivered again, idempotently, nothing duplicated.
-        let (backfillStatus, backfill) = try await harness.admin("POST", "/v1/sync/backfill?sink=archive")
+        let (backfillStatus, backfill) = try await harness.admin("POST", "/v1/sync/backfill?sink=archive", json: .object([:]))
         #expect(backfillStatus == 200)
         #expect(backfill["enqueued"]?.int64Value == 0)
-        let (unknownStatus, unknown) = try await harness.admin("POST", "/v1/sync/backfill?sink=nope")
+        let (unknownStatus, unknown) = try await harness.admin("POST", "/v1/sync/backfill?sink=nope", json: .object([:]))
         #expect(unknownStatus == 404)
         #expect(unknown["error"]?["message"]?.stringValue?.contains("archive") == true)
         await harness.stop()
@@ -184,7 +184,7 @@ import Testing
         #expect(health["conditions"]?["syncDeadLetters"]?.stringValue?.contains("sink notify: 2 dead letters") == true, "\(health)")
         #expect(health["sync"]?["notify"]?["deadLetters"]?.int64Value == 2)
 
-        let (retryStatus, retry) = try await harness.admin("POST", "/v1/sync/retry?sink=notify")
+        let (retryStatus, retry) = try await harness.admin("POST", "/v1/sync/retry?sink=notify", json: .object([:]))
         #expect(retryStatus == 200)
         #expect(retry["requeued"]?.int64Value == 2)
         #expect(!FileManager.default.fileExists(atPath: log))
