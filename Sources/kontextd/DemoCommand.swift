@@ -8,7 +8,8 @@ import RunwareSimulator
 
 /// `kontextd demo`: the whole loop on the embedded Runware simulator — the four reference
 /// examples submitted over the admin API, generated, delivered by webhook, fetched, verified
-/// and stored — then a table of what was stored. Exits 0 only if all four completed and verified.
+/// and stored, and synced to a `directory` sink — then a table of what was stored and where each
+/// image went. Exits 0 only if all four completed and verified, and every image reached the sink intact.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run the four reference examples end to end on the embedded Runware simulator.")
@@ -52,6 +53,12 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.images.allowHTTP = true
         configuration.images.allowPrivateAddresses = true
         configuration.pollInterval = 0.25
+        // Downstream sync to a directory sink beside the state, with the default key template.
+        let archive = stateDirectory + "/sync-archive"
+        let template = try ObjectKeyTemplate(ObjectKeyTemplate.defaultTemplate)
+        configuration.sync.sinks = [
+            SinkConfiguration(name: "archive", kind: .directory(DirectorySinkSettings(path: archive, keyTemplate: template)))
+        ]
         let daemon: Daemon
         do {
             daemon = try Daemon(configuration: configuration, logger: logger)
@@ -68,7 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
         defer { admin.shutdown() }
         var outcome: Result<Void, any Error> = .success(())
         do {
-            try await submitAndWatch(admin: admin, simulator: simulator, stateDirectory: stateDirectory)
+            try await submitAndWatch(
+                admin: admin, simulator: simulator, stateDirectory: stateDirectory, archive: archive, template: template)
         } catch {
             outcome = .failure(error)
         }
@@ -78,7 +86,9 @@ struct DemoCommand: AsyncParsableCommand {
         try outcome.get()
     }
 
-    private func submitAndWatch(admin: AdminClient, simulator: RunwareSimulator, stateDirectory: String) async throws {
+    private func submitAndWatch(
+        admin: AdminClient, simulator: RunwareSimulator, stateDirectory: String, archive: String, template: ObjectKeyTemplate
+    ) async throws {
         var uuids: [String] = []
         for example in ReferenceExamples.all {
             guard case .object(var request) = example.request else { continue }
@@ -117,7 +127,11 @@ struct DemoCommand: AsyncParsableCommand {
             let line = String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + "\(summary); images stored \(stored)/\(uuids.count)"
             if line.dropFirst(9) != lastLine.dropFirst(9) { say(line) }
             lastLine = line
-            if states.allSatisfy({ TaskState(rawValue: $0)?.isFinal == true }) { break }
+            if states.allSatisfy({ TaskState(rawValue: $0)?.isFinal == true }),
+                try await admin.call("GET", "/v1/sync").body["sinks"]?["archive"]?["backlog"]?.int64Value == 0
+            {
+                break
+            }
             if Date() > deadline { throw CommandFailure.timedOut("tasks still running after \(Int(timeout)) s: \(summary)") }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -140,6 +154,17 @@ struct DemoCommand: AsyncParsableCommand {
                     if onDisk != sha { problems.append("\(imageUUID): file on disk does not hash to \(sha)") }
                     if generated[imageUUID] != sha { problems.append("\(imageUUID): stored bytes differ from what the simulator generated") }
                 }
+                var syncedTo = "-"
+                if let storedAt = result["storedAt"]?.doubleValue,
+                    let format = result["format"]?.stringValue.flatMap(OutputFormat.init(rawValue:))
+                {
+                    let key = template.render(
+                        .init(taskUUID: uuid, imageUUID: imageUUID, sha256: sha, format: format, seed: result["seed"]?.uint64Value,
+                              storedAt: storedAt))
+                    let copy = FileManager.default.contents(atPath: archive + "/" + key).map { SHA256Digest.hexHash(Array($0)) }
+                    if copy != sha { problems.append("\(imageUUID): the directory sink's copy \(key) is missing or differs") }
+                    syncedTo = "archive:" + key
+                }
                 let title: String = example.title.split(separator: " ").prefix(2).joined(separator: " ")
                 let format: String = result["format"]?.stringValue ?? "-"
                 let bytes: String = result["byteSize"]?.int64Value.map { String($0) } ?? "-"
@@ -147,17 +172,18 @@ struct DemoCommand: AsyncParsableCommand {
                 let cost: String = result["cost"]?.doubleValue.map { String(format: "$%.4f", $0) } ?? "-"
                 let row: [String] = [
                     title, String(uuid.prefix(8)), state, String(imageUUID.prefix(8)), format, size.isEmpty ? "-" : size,
-                    bytes, shortSHA, cost,
+                    bytes, shortSHA, cost, syncedTo,
                 ]
                 rows.append(row)
             }
         }
-        say(TaskReport.table(rows, header: ["TASK", "UUID", "STATE", "IMAGE", "FORMAT", "SIZE", "BYTES", "SHA256", "COST"]))
+        say(TaskReport.table(rows, header: ["TASK", "UUID", "STATE", "IMAGE", "FORMAT", "SIZE", "BYTES", "SHA256", "COST", "SYNCED TO"]))
         say("")
         say("images stored under \(stateDirectory)/images (content-addressed by SHA-256); database \(stateDirectory)/kontextd.sqlite3")
+        say("directory sink \"archive\": \(archive) (key {yyyy}/{mm}/{dd}/{taskUUID}/{imageUUID}.{ext}, JSON sidecar beside each)")
         guard problems.isEmpty else {
             throw CommandFailure("demo failed:\n  " + problems.joined(separator: "\n  "))
         }
-        say("all \(uuids.count) tasks completed; every image verified (format, structure, dimensions, SHA-256)")
+        say("all \(uuids.count) tasks completed; every image verified (format, structure, dimensions, SHA-256) and synced to the directory sink")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KontextCore
+import KontextCrypto
 import KontextNet
 import RunwareSimulator
 import Synchronization
@@ -28,7 +29,17 @@ extension NeverLoseAResultTests {
                 expireImageURLRate: 0.08, imageURLLifetime: 20,
                 submitErrorRate: 0.1, submitTimeoutRate: 0.08, submitHangSeconds: 3, submitDropAfterAcceptRate: 0.08)
         }
-        let daemon = try DaemonProcess(runwareURL: simulator.endpointURL, apiKey: simulator.configuration.apiKey)
+        // A directory sink receives every stored image through the kills: afterwards each one is
+        // there exactly once, byte-identical, and each event is in the feed exactly once.
+        let mirror = NSTemporaryDirectory() + "kontextd-chaos-mirror-" + UUID().uuidString.lowercased()
+        defer { try? FileManager.default.removeItem(atPath: mirror) }
+        let daemon = try DaemonProcess(
+            runwareURL: simulator.endpointURL, apiKey: simulator.configuration.apiKey,
+            settings: [
+                "KONTEXTD_SYNC_SINKS": "archive", "KONTEXTD_SYNC_SINK_ARCHIVE_TYPE": "directory",
+                "KONTEXTD_SYNC_SINK_ARCHIVE_PATH": mirror, "KONTEXTD_SYNC_INITIAL_BACKOFF": "0.1",
+                "KONTEXTD_SYNC_MAX_BACKOFF": "1",
+            ])
         do {
             try await daemon.start()
             let incidents = ChaosIncidents()
@@ -79,6 +90,7 @@ extension NeverLoseAResultTests {
                 guard let health = try? await daemon.admin("GET", "/healthz", timeout: 3).body else { return false }
                 let final = ["completed", "failed", "rejected"].compactMap { health["tasks"]?[$0]?.int64Value }.reduce(0, +)
                 return final == Int64(specs.count) && (health["results"]?["pending"]?.int64Value ?? 0) == 0
+                    && health["sync"]?["archive"]?["backlog"]?.int64Value == 0
             }
             let settledAt = Date()
             let settledHealth = try? await daemon.admin("GET", "/healthz", timeout: 3)
@@ -89,6 +101,15 @@ extension NeverLoseAResultTests {
             #expect(healthy, "health did not return to ok once idle: \(String(describing: finalHealth))")
             // Counted in the database (results that arrived only by polling), so it spans every run.
             let repairs = await daemon.repairs()
+            var feed: [JSONValue] = []
+            var cursor = "0"
+            while true {
+                let page = try await daemon.admin("GET", "/v1/events?after=\(cursor)&limit=1000", timeout: 10).body
+                let events = page["events"]?.arrayValue ?? []
+                feed += events
+                cursor = page["nextCursor"]?.stringValue ?? cursor
+                if events.isEmpty { break }
+            }
             let exit = try await daemon.terminate()
             #expect(exit == .exited(0), "final SIGTERM: \(exit)\n\(daemon.logTail())")
             print(
@@ -101,6 +122,7 @@ extension NeverLoseAResultTests {
             try checkEvidence(
                 specs: specs, simulator: simulator, state: state,
                 repairs: repairs, daemon: daemon)
+            checkSync(state: state, mirror: mirror, feed: feed)
         } catch {
             Issue.record("\(error)\n\(daemon.logTail())")
         }
@@ -207,6 +229,44 @@ extension NeverLoseAResultTests {
 
         // A SIGKILL mid-write leaves temporary files; a restart removes them.
         #expect(state.temporaryFiles.isEmpty, "temporary files left in tmp/: \(state.temporaryFiles)")
+    }
+}
+
+extension NeverLoseAResultTests {
+    /// Downstream sync through the kills: every stored image in the directory sink exactly once
+    /// and byte-identical, with its sidecar; every image and every final task in the feed once.
+    func checkSync(state: StoredState, mirror: String, feed: [JSONValue]) {
+        let stored = state.results.values.filter { $0.state == .stored }
+        let files = (FileManager.default.enumerator(atPath: mirror)?.allObjects as? [String] ?? [])
+        let images = files.filter { !$0.hasSuffix(".json") && !$0.hasPrefix(".kontextd-tmp") && ($0 as NSString).pathExtension != "" }
+        var problems: [String] = []
+        var byImage: [String: [String]] = [:]
+        for path in images {
+            byImage[((path as NSString).lastPathComponent as NSString).deletingPathExtension, default: []].append(path)
+        }
+        for result in stored {
+            guard let copies = byImage[result.imageUUID], copies.count == 1, let copy = copies.first else {
+                problems.append("\(result.imageUUID): \(byImage[result.imageUUID]?.count ?? 0) copies in the sink")
+                continue
+            }
+            let bytes = FileManager.default.contents(atPath: mirror + "/" + copy).map { Array($0) } ?? []
+            if SHA256Digest.hexHash(bytes) != result.sha256 { problems.append("\(copy): bytes differ from the stored image") }
+            if !FileManager.default.fileExists(atPath: mirror + "/" + copy + ".json") { problems.append("\(copy): no sidecar") }
+        }
+        let strays = Set(byImage.keys).subtracting(stored.map(\.imageUUID))
+        if !strays.isEmpty { problems.append("files for images not stored: \(strays.sorted())") }
+        #expect(problems.isEmpty, "directory sink: \(problems.count) problem(s): \(problems.prefix(25))")
+
+        let imageEvents = feed.compactMap { $0["event"] }.filter { $0["type"] == .string("image.stored") }
+            .compactMap { $0["data"]?["imageUUID"]?.stringValue }
+        let finishedEvents = feed.compactMap { $0["event"] }.filter { $0["type"] == .string("task.finished") }
+            .compactMap { $0["data"]?["taskUUID"]?.stringValue }
+        #expect(imageEvents.count == Set(imageEvents).count, "an image.stored event appears twice")
+        #expect(Set(imageEvents) == Set(stored.map(\.imageUUID)), "image.stored events ≠ stored images")
+        #expect(finishedEvents.count == Set(finishedEvents).count, "a task.finished event appears twice")
+        #expect(Set(finishedEvents) == Set(state.tasks.values.filter { $0.task.state.isFinal }.map(\.task.taskUUID)))
+        let cursors = feed.compactMap { $0["cursor"]?.stringValue.flatMap { Int($0) } }
+        #expect(cursors == cursors.sorted() && Set(cursors).count == cursors.count, "feed cursors not strictly increasing")
     }
 }
 

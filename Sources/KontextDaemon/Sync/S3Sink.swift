@@ -81,6 +81,8 @@ struct S3Sink: DownstreamSink {
         request.addHeader("Content-Type", contentType)
         request.addHeader("x-amz-content-sha256", Hex.encode(digest))
         request.addHeader("x-amz-checksum-sha256", Data(digest).base64EncodedString())
+        // What the AWS SDKs send beside it; some S3-compatible stores (moto) keep the checksum only then.
+        request.addHeader("x-amz-sdk-checksum-algorithm", "SHA256")
         for (name, value) in metadata { request.addHeader(name, value) }
         let response = try await send(request)
         guard (200..<300).contains(response.status) else { throw failure(response, operation: "PUT \(key)") }

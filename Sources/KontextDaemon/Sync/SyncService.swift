@@ -102,6 +102,11 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
                 if let days = self.retainLocalDays {
                     group.addTask { await self.retainForever(days: days) }
                 }
+                // The service lives until shutdown even with no sink: in a ServiceGroup a service
+                // that returns ends the whole daemon.
+                group.addTask {
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
                 await group.waitForAll()
             }
         }

@@ -105,7 +105,12 @@ final class CurlEasyTransfer {
         configureMethodAndBody(request, check: check)
 
         // An empty "Expect:" stops curl from waiting for 100 Continue before sending a POST body.
-        var lines = ["Expect:"]
+        // With SigV4 curl would sign that empty header and then not send it (moto answers 403):
+        // signed requests instead keep curl's own unsigned Expect and wait only briefly for 100.
+        var lines = request.awsSignature == nil ? ["Expect:"] : []
+        if request.awsSignature != nil {
+            check(kx_curl_setopt_long(easy, CURLOPT_EXPECT_100_TIMEOUT_MS, 50), "EXPECT_100_TIMEOUT_MS")
+        }
         if request.body != nil && request.headers.value(named: "content-type") == nil {
             // curl would otherwise label every body application/x-www-form-urlencoded.
             lines.append("Content-Type:")
