@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "kontextd")
         // A file-size limit must surface as a write error the daemon reports (503, health), not kill it.
         signal(SIGXFSZ, SIG_IGN)
+        // Everything kontextd creates (database, WAL, images, temporary files) is its owner's alone.
+        umask(0o077)
         try await reportingFailures {
             let configuration: DaemonConfiguration
             do {
@@ -29,7 +31,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let daemon: Daemon
             do {
-                daemon = try Daemon(configuration: configuration, logger: logger)
+                let environment = ProcessInfo.processInfo.environment
+                daemon = try Daemon(
+                    configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment),
+                    watchdogInterval: SystemdNotifier.watchdogInterval(environment: environment))
             } catch {
                 throw CommandFailure("cannot start: \(error)")
             }

@@ -29,11 +29,24 @@ public final class Daemon: Service {
     private let ingestSignal = WorkSignal()
     private let token: WebhookToken
     private let listeners = Mutex<(admin: HTTPServer, webhook: HTTPServer)?>(nil)
+    /// Where READY/STOPPING/WATCHDOG go when run by systemd as `Type=notify`; nil otherwise.
+    private let notifier: SystemdNotifier?
+    /// How often a watchdog heartbeat is due (half of systemd's `WatchdogSec=`); nil for none.
+    private let watchdogInterval: Duration?
 
     /// Opens (and migrates) the store under `configuration.stateDirectory` and removes any
     /// temporary image file a crash left behind.
-    public init(configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics()) throws {
+    ///
+    /// `notifier` (from `NOTIFY_SOCKET`) receives READY=1 once the listeners are bound and
+    /// STOPPING=1 when shutdown begins; with a `watchdogInterval` it also receives WATCHDOG=1 that
+    /// often, each only after the writer thread and every event loop have answered.
+    public init(
+        configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(),
+        notifier: SystemdNotifier? = nil, watchdogInterval: Duration? = nil
+    ) throws {
         try DaemonConfigurationCheck.check(configuration)
+        self.notifier = notifier
+        self.watchdogInterval = watchdogInterval
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
@@ -125,6 +138,9 @@ public final class Daemon: Service {
         }
 
         let runSubmission = !configuration.runware.apiKey.isEmpty
+        if let failure = notifier?.notify("READY=1\nSTATUS=listening: admin port \(ports.admin), webhook port \(ports.webhook)") {
+            logger.warning("cannot notify systemd", metadata: ["error": "\(failure)"])
+        }
         // Graceful shutdown (SIGTERM under ServiceLifecycle) cancels the workers; so does cancelling this task.
         try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -133,6 +149,9 @@ public final class Daemon: Service {
                     group.addTask { await reconciler.run() }
                 }
                 group.addTask { await ingestor.run() }
+                if let notifier = self.notifier, let interval = self.watchdogInterval {
+                    group.addTask { await self.heartbeat(to: notifier, every: interval) }
+                }
                 group.addTask {
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 }
@@ -141,7 +160,40 @@ public final class Daemon: Service {
             }
         }
         logger.notice("shutting down: no new requests; in-flight requests finish")
+        notifier?.notify("STOPPING=1")
         await shutdown()
+    }
+
+    /// Sends WATCHDOG=1 every `interval` while `liveness()` finds the daemon alive. A writer
+    /// thread or event loop that stops answering stalls this loop, the heartbeats stop, and
+    /// systemd restarts the service after `WatchdogSec=`.
+    private func heartbeat(to notifier: SystemdNotifier, every interval: Duration) async {
+        while !Task.isCancelled {
+            if let problem = await liveness() {
+                logger.error("watchdog heartbeat withheld", metadata: ["reason": "\(problem)"])
+            } else if let failure = notifier.notify("WATCHDOG=1") {
+                logger.warning("cannot send the watchdog heartbeat", metadata: ["error": "\(failure)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Nil when the store's writer thread and every event loop of the listeners take work now;
+    /// otherwise what failed. Hangs (rather than answering) while one of them is wedged.
+    public func liveness() async -> String? {
+        do {
+            try await store.ping()
+        } catch {
+            return "the store's writer: \(error)"
+        }
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+            do {
+                try await loop.submit {}.get()
+            } catch {
+                return "event loop \(loop): \(error)"
+            }
+        }
+        return nil
     }
 
     /// Stops the listeners (in-flight requests finish), the HTTP client and the store.

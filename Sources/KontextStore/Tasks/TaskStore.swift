@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KontextCore
 import KontextCrypto
 
@@ -18,6 +23,7 @@ public final class TaskStore: Sendable {
     /// Opens the database at `path`, creating and migrating it as needed, and starts its threads.
     public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
         self.path = path
+        try Self.createPrivately(path)
         self.writer = try DatabaseWriter(
             path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator,
             logger: configuration.logger, onCommit: configuration.onCommit)
@@ -25,6 +31,12 @@ public final class TaskStore: Sendable {
             path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout,
             logger: configuration.logger)
         self.clock = configuration.clock
+    }
+
+    /// Returns once the writer thread has run an empty write: proof that it is alive and taking
+    /// work (the systemd watchdog heartbeat is sent only after this answers).
+    public func ping() async throws(StoreError) {
+        try await write("ping") { _ in }
     }
 
     /// Finishes pending writes and reads, closes every connection and joins the store's threads.
@@ -502,4 +514,21 @@ public final class TaskStore: Sendable {
 private struct FailureIdentity: Hashable {
     let code: String
     let rawJSON: String
+}
+
+extension TaskStore {
+    /// Creates the database file readable and writable by its owner only (0600), or tightens an
+    /// existing one to that: it holds prompts, image URLs and Runware's answers. SQLite gives its
+    /// -wal and -shm files the database file's mode.
+    static func createPrivately(_ path: String) throws(StoreError) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError(kind: .sqlite, message: "cannot create \(path): \(String(cString: strerror(errno)))", sql: nil, operation: "open")
+        }
+        defer { _ = Glibc.close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & 0o077 != 0 {
+            _ = fchmod(descriptor, 0o600)
+        }
+    }
 }
