@@ -29,11 +29,16 @@ done
 BIN=$("$SWIFT" build -c "$CONFIG" --build-path "$BUILD" --show-bin-path)
 
 # Every object of the library modules built above (none has a main); module maps of the C modules.
-OBJECTS=$(find "$BIN" -path '*.build/*.o' ! -path '*Tests.build/*' ! -path '*/kontextd.build/*' \
+# (An array: some object names have spaces, "Unmanaged extensions.swift.o".)
+mapfile -t OBJECTS < <(find "$BIN" -path '*.build/*.o' ! -path '*Tests.build/*' ! -path '*/kontextd.build/*' \
   ! -path '*/runware-sim.build/*' ! -path '*/kontextd-bench.build/*' ! -path '*/RunwareSimulator.build/*' \
-  ! -path '*/KontextDaemon.build/*' ! -path '*/KontextStore.build/*' ! -path '*/KontextCrypto.build/*' | sort)
+  ! -path '*/KontextDaemon.build/*' ! -path '*/KontextStore.build/*' ! -path '*/KontextCrypto.build/*' \
+  ! -path '*-tool.build/*' ! -path '*/ArgumentParser*' | sort)
 MAPS=""
-for map in $(find "$BIN" Sources "$BUILD/checkouts" -name module.modulemap 2>/dev/null); do
+# C modules only: those SwiftPM generated for C targets, the package's system-library shims, and
+# the module maps C targets of dependencies ship (not the -Swift.h maps of Swift modules).
+for map in "$BIN"/*.build/module.modulemap Sources/C*/module.modulemap \
+    $(find "$BUILD/checkouts" -path '*/Sources/*/include/module.modulemap' 2>/dev/null); do
   MAPS="$MAPS -Xcc -fmodule-map-file=$map"
 done
 INCLUDES=""
@@ -47,37 +52,27 @@ for target in $TARGETS; do
   echo "building fuzzer $target" >&2
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$(echo "$target" | tr - _)" \
-    -I "$BIN/Modules" $MAPS $INCLUDES "Fuzz/Targets/$target.swift" $OBJECTS $LIBS \
-    -o "$BUILD/fuzzers/$target"
+    -I "$BIN/Modules" $MAPS $INCLUDES "Fuzz/Targets/$target.swift" "${OBJECTS[@]}" $LIBS \
+    -o "$BUILD/fuzzers/$target" 2> >(grep -v "Cannot export local symbol" >&2)
 done
 [ "${FUZZ_ONLY_BUILD:-0}" = 1 ] && exit 0
 
-status=0
-run() {
+# Runs one target for FUZZ_SECONDS; prints executions and the verdict; fails on a crash.
+run_one() {
   target=$1
   mkdir -p "$BUILD/corpus/$target" "Fuzz/crashes/$target"
   log="$BUILD/fuzzers/$target.log"
   if "$BUILD/fuzzers/$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -rss_limit_mb=2048 \
       -artifact_prefix="Fuzz/crashes/$target/" "$BUILD/corpus/$target" "Fuzz/corpus/$target" >"$log" 2>&1; then
-    result=ok
+    result="no crash"
   else
-    result=CRASH
+    result="CRASH (input in Fuzz/crashes/$target/)"
   fi
-  runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
-  echo "fuzz $target: $result, ${runs:-?} executions in ${FUZZ_SECONDS}s (log $log)"
-  [ "$result" = ok ]
+  runs=$(awk '/^stat::number_of_executed_units/ {print $2}' "$log")
+  echo "fuzz $target: ${runs:-?} executions in ${FUZZ_SECONDS} s, $result (log $log)"
+  [ "$result" = "no crash" ]
 }
-running=0
-for target in $TARGETS; do
-  run "$target" &
-  running=$((running + 1))
-  if [ "$running" -ge "$FUZZ_JOBS" ]; then
-    wait -n 2>/dev/null || { wait; }  || status=1
-    running=$((running - 1))
-  fi
-done
-while [ "$running" -gt 0 ]; do
-  wait -n 2>/dev/null || status=1
-  running=$((running - 1))
-done
-exit $status
+export -f run_one
+export BUILD FUZZ_SECONDS
+# At most FUZZ_JOBS targets at once; the run fails when any target crashed.
+printf '%s\n' $TARGETS | xargs -P "$FUZZ_JOBS" -I{} bash -c 'run_one "$1"' _ {}
