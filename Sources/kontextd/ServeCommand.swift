@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         // Everything kontextd creates (database, WAL, images, temporary files) is its owner's alone.
         umask(0o077)
+        // Room for webhook.maxConnections connections besides the store, images and curl.
+        FileDescriptorLimit.raiseSoftLimit()
         try await reportingFailures {
             let configuration: DaemonConfiguration
             do {

@@ -69,7 +69,7 @@ final class DaemonHarness: Sendable {
         running.cancel()
         _ = try? await running.value
         await simulator.stop()
-        client.shutdown()
+        await client.shutdown()
         try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 
