@@ -1,5 +1,6 @@
 import KontextCore
 import KontextStore
+import KontextTesting
 import Testing
 
 /// A task takes at most `numberResults` distinct results and none once completed or failed; what
