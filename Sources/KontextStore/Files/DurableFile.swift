@@ -52,7 +52,8 @@ public enum DurableFile {
     /// Creates one directory (an existing directory is fine); with `syncParent`, fsyncs its
     /// parent so the new entry itself is durable before files are renamed into it.
     public static func makeDirectory(_ path: String, syncParent: Bool = false) throws(ImageFileError) {
-        if mkdir(path, 0o755) == 0 {
+        // 0700: images are the user's data; the daemon alone reads them (the admin API serves them).
+        if mkdir(path, 0o700) == 0 {
             if syncParent, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
                 try syncDirectory(String(path[..<slash]))
             }
@@ -147,7 +148,8 @@ public enum DurableFile {
         // O_EXCL with a random suffix: concurrent writers of the same file never share a temporary.
         for _ in 0..<16 {
             temporary = "\(directory)/\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            // 0600: images are the user's data; the daemon alone reads them (the admin API serves them).
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else { throw ImageFileError(path: temporary, operation: "open", errno: errno) }
