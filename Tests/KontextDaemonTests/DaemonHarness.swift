@@ -5,6 +5,7 @@ import KontextDaemon
 import KontextNet
 import Logging
 import RunwareSimulator
+import Synchronization
 
 /// A real daemon and a real Runware simulator on ephemeral loopback ports, in a temp directory.
 final class DaemonHarness: Sendable {
@@ -19,6 +20,7 @@ final class DaemonHarness: Sendable {
 
     static func start(
         webhookVariant: WebhookBodyVariant = .bare, apiKeyOverride: String? = nil, apiURL: String? = nil,
+        clock: AdjustableClock = AdjustableClock(),
         configure: @Sendable (inout DaemonConfiguration) -> Void = { _ in }
     ) async throws -> DaemonHarness {
         var logger = Logger(label: "test")
@@ -40,7 +42,7 @@ final class DaemonHarness: Sendable {
         configuration.images.maxFetchAttempts = 2
         configuration.pollInterval = 0.1
         configure(&configuration)
-        let daemon = try Daemon(configuration: configuration, logger: logger)
+        let daemon = try Daemon(configuration: configuration, logger: logger, clock: { clock.now() })
         let ports = try await daemon.start()
         let running = Task { try await daemon.run() }
         return DaemonHarness(
@@ -128,4 +130,11 @@ final class DaemonHarness: Sendable {
         for (key, value) in extra { object[key] = value }
         return .object(object)
     }
+}
+
+/// A wall clock a test moves forward (to turn the UTC day) — never backwards.
+final class AdjustableClock: Sendable {
+    private let offset = Mutex(0.0)
+    func now() -> Double { Date().timeIntervalSince1970 + offset.withLock { $0 } }
+    func advance(by seconds: Double) { offset.withLock { $0 += seconds } }
 }

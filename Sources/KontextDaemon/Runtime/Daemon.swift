@@ -13,8 +13,10 @@ import Synchronization
 /// ServiceLifecycle): then it stops accepting requests, lets in-flight ones finish, stops the
 /// workers and closes the store. Everything a webhook was answered 200 for is already committed.
 public final class Daemon: Service {
-    /// The configuration the daemon runs with.
+    /// The configuration the daemon started with.
     public let configuration: DaemonConfiguration
+    /// The configuration in force now: the start-up one with the live keys of the latest reload.
+    public let live: LiveConfiguration
     /// Conditions that degrade the daemon, as `/healthz` shows them.
     public let health = DaemonHealth()
     /// The daemon's metrics.
@@ -28,13 +30,21 @@ public final class Daemon: Service {
     private let submitSignal = WorkSignal()
     private let ingestSignal = WorkSignal()
     private let token: WebhookToken
+    private let clock: @Sendable () -> Double
     private let listeners = Mutex<(admin: HTTPServer, webhook: HTTPServer)?>(nil)
 
     /// Opens (and migrates) the store under `configuration.stateDirectory` and removes any
     /// temporary image file a crash left behind.
-    public init(configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics()) throws {
+    ///
+    /// `clock` (seconds since 1970) decides which UTC day spend counts against; tests turn the day with it.
+    public init(
+        configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) throws {
         try DaemonConfigurationCheck.check(configuration)
         self.configuration = configuration
+        self.live = LiveConfiguration(configuration)
+        self.clock = clock
         self.logger = logger
         self.metrics = metrics
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
@@ -47,6 +57,10 @@ public final class Daemon: Service {
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.images.concurrency)
         self.threadPool.start()
         self.token = WebhookToken(key: configuration.webhook.secret)
+    }
+
+    private var spendGate: SpendGate {
+        SpendGate(store: store, live: live, clock: clock, logger: logger)
     }
 
     /// The bound ports once `start()` has returned.
@@ -62,7 +76,8 @@ public final class Daemon: Service {
     public func start() async throws -> (admin: Int, webhook: Int) {
         if let ports { return ports }
         let admin = AdminAPI(
-            store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics, logger: logger)
+            store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics,
+            spend: spendGate, logger: logger)
         let adminServer = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.admin.host, port: configuration.admin.port,
@@ -103,7 +118,10 @@ public final class Daemon: Service {
         let submission = SubmissionWorker(
             store: store, api: api, webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token,
             signal: submitSignal, ingestSignal: ingestSignal, health: health, metrics: metrics,
-            pollInterval: configuration.pollInterval, logger: logger)
+            pollInterval: configuration.pollInterval, spendGate: spendGate, logger: logger)
+        // A reload that changes the budget may release held tasks: let the worker weigh them now.
+        let signal = submitSignal
+        live.observe { _ in signal.notify() }
         let ingestor = ResultIngestor(
             store: store, files: files, fetcher: ImageFetcher(client: client, configuration: configuration.images),
             api: configuration.runware.apiKey.isEmpty ? nil : api, configuration: configuration.images, signal: ingestSignal,

@@ -22,6 +22,9 @@ public struct DaemonMetrics: Sendable {
     let fetchRetries: Counter
     let refetches: Counter
     let repairs: Counter
+    let spendTodayUSD: Gauge
+    let spendTotalUSD: Gauge
+    let tasksHeld: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -44,6 +47,10 @@ public struct DaemonMetrics: Sendable {
         fetchRetries = counter("kontextd_image_fetch_retries_total")
         refetches = counter("kontextd_image_url_refetches_total")
         repairs = counter("kontextd_reconciler_repairs_total")
+        // Spend as Runware reported it; set from the store each time /metrics is rendered.
+        spendTodayUSD = Gauge(label: "kontextd_spend_today_usd", dimensions: [], factory: factory)
+        spendTotalUSD = Gauge(label: "kontextd_spend_total_usd", dimensions: [], factory: factory)
+        tasksHeld = Gauge(label: "kontextd_tasks_held", dimensions: [], factory: factory)
     }
 
     /// The Prometheus text exposition of every metric.

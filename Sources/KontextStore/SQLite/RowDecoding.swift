@@ -8,12 +8,12 @@ enum RowDecoding {
     static let taskColumns = """
         task_uuid, state, request_json, request_hash, payload_json, number_results, output_format, \
         output_type, width, height, created_at, updated_at, submitted_at, finished_at, submit_attempts, \
-        error_code, error_message, submit_failures, submission_uncertain, last_polled_at
+        error_code, error_message, submit_failures, submission_uncertain, last_polled_at, held_reason
         """
 
     static let resultColumns = """
         image_uuid, task_uuid, state, source_kind, source_value, seed, nsfw, cost, raw_json, received_at, \
-        format, width, height, byte_size, sha256, path, stored_at, failure_reason, fetch_attempts, received_via, refetches
+        format, width, height, byte_size, sha256, path, stored_at, failure_reason, fetch_attempts, received_via, refetches, thumbnail_sha256
         """
 
     static let errorColumns = "id, task_uuid, code, message, parameter, raw_json, recorded_at"
@@ -45,6 +45,7 @@ enum RowDecoding {
         record.submitFailures = row.int(at: 17)
         record.submissionUncertain = row.int(at: 18) != 0
         record.lastPolledAt = row.optionalDouble(at: 19)
+        record.heldReason = row.optionalText(at: 20)
         return record
     }
 
@@ -82,6 +83,7 @@ enum RowDecoding {
             fetchAttempts: row.int(at: 18))
         record.receivedVia = try decode(DeliverySource.self, row.text(at: 19), table: "results", column: "received_via", operation)
         record.refetches = row.int(at: 20)
+        record.thumbnailSHA256 = row.optionalText(at: 21)
         return record
     }
 

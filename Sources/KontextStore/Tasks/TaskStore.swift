@@ -211,13 +211,13 @@ public final class TaskStore: Sendable {
             let changed = try db.run(
                 """
                 UPDATE results SET state = 'stored', format = ?, width = ?, height = ?, byte_size = ?, sha256 = ?,
-                    path = ?, stored_at = ?, failure_reason = NULL
+                    path = ?, stored_at = ?, failure_reason = NULL, thumbnail_sha256 = COALESCE(?, thumbnail_sha256)
                 WHERE image_uuid = ?
                 """,
                 [
                     .text(image.format.rawValue), .integer(Int64(image.width)), .integer(Int64(image.height)),
                     .integer(Int64(image.byteSize)), .text(image.sha256), .text(image.path), .double(time),
-                    .text(imageUUID),
+                    .text(image.thumbnailSHA256), .text(imageUUID),
                 ])
             guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultStored") }
             return try Self.progressTask(ofImage: imageUUID, at: time, in: db, operation: "markResultStored")
