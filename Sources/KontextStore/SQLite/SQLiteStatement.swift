@@ -42,8 +42,11 @@ public final class SQLiteStatement {
 
     /// Binds UTF-8 text to the parameter at `index` (0-based); SQLite copies it.
     public func bind(_ value: String, at index: Int) throws(StoreError) {
-        let length = Int32(value.utf8.count)
-        let code = value.withCString { sqlite3_bind_text(handle, Int32(index + 1), $0, length, kx_sqlite_transient()) }
+        // The 64-bit form: a length beyond Int32 is SQLite's SQLITE_TOOBIG error, not a Swift trap.
+        let length = sqlite3_uint64(value.utf8.count)
+        let code = value.withCString {
+            sqlite3_bind_text64(handle, Int32(index + 1), $0, length, kx_sqlite_transient(), UInt8(SQLITE_UTF8))
+        }
         try check(code, operation: "bind")
     }
 
@@ -55,7 +58,7 @@ public final class SQLiteStatement {
             code = sqlite3_bind_zeroblob(handle, Int32(index + 1), 0)
         } else {
             code = value.withUnsafeBytes {
-                sqlite3_bind_blob(handle, Int32(index + 1), $0.baseAddress, Int32($0.count), kx_sqlite_transient())
+                sqlite3_bind_blob64(handle, Int32(index + 1), $0.baseAddress, sqlite3_uint64($0.count), kx_sqlite_transient())
             }
         }
         try check(code, operation: "bind")

@@ -155,12 +155,19 @@ public final class TaskStore: Sendable {
                 if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
             }
             var newFailures: [IncomingFailure] = []
+            // The task's errors are read once into a set: one query per failure, each scanning
+            // every error of the task, made a delivery of N failures cost N² on the writer thread.
+            var knownFailures = Set<FailureIdentity>()
+            if !failures.isEmpty {
+                for identity in try db.query(
+                    "SELECT code, raw_json FROM task_errors WHERE task_uuid = ?", [.text(taskUUID)],
+                    row: { FailureIdentity(code: $0.text(at: 0), rawJSON: $0.text(at: 1)) })
+                {
+                    knownFailures.insert(identity)
+                }
+            }
             for failure in failures {
-                let known = try db.queryFirst(
-                    "SELECT 1 FROM task_errors WHERE task_uuid = ? AND code = ? AND raw_json = ? LIMIT 1",
-                    [.text(taskUUID), .text(failure.code), .text(failure.rawJSON)]
-                ) { _ in true } ?? false
-                if known { continue }
+                guard knownFailures.insert(FailureIdentity(code: failure.code, rawJSON: failure.rawJSON)).inserted else { continue }
                 try Self.insertError(
                     taskUUID: taskUUID, code: failure.code, message: failure.message, parameter: failure.parameter,
                     rawJSON: failure.rawJSON, at: time, in: db)
@@ -483,4 +490,10 @@ public final class TaskStore: Sendable {
             "INSERT INTO task_errors (task_uuid, code, message, parameter, raw_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
             [.text(taskUUID), .text(code), .text(message), .text(parameter), .text(rawJSON), .double(time)])
     }
+}
+
+/// What makes two reported failures the same one: an identical failure delivered again is a duplicate.
+private struct FailureIdentity: Hashable {
+    let code: String
+    let rawJSON: String
 }
