@@ -30,6 +30,7 @@ struct AdminAPI: Sendable {
         }
         router.add("GET", "/healthz") { _, _ in await self.healthz() }
         router.add("GET", "/v1/spend") { _, _ in await self.spendReport() }
+        DashboardRoutes(store: store, health: health, spend: spend).add(to: &router)
         router.add("GET", "/metrics") { _, _ in
             if let summary = try? await self.spend.summary() {
                 self.metrics.spendTodayUSD.record(summary.todayUSD)
