@@ -25,6 +25,8 @@ public struct DaemonMetrics: Sendable {
     let spendTodayUSD: Gauge
     let spendTotalUSD: Gauge
     let tasksHeld: Gauge
+    let storeCommits: Counter
+    let storeCommittedWrites: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -51,6 +53,9 @@ public struct DaemonMetrics: Sendable {
         spendTodayUSD = Gauge(label: "kontextd_spend_today_usd", dimensions: [], factory: factory)
         spendTotalUSD = Gauge(label: "kontextd_spend_total_usd", dimensions: [], factory: factory)
         tasksHeld = Gauge(label: "kontextd_tasks_held", dimensions: [], factory: factory)
+        // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
+        storeCommits = counter("kontextd_store_commits_total")
+        storeCommittedWrites = counter("kontextd_store_committed_writes_total")
     }
 
     /// The Prometheus text exposition of every metric.

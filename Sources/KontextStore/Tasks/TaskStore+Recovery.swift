@@ -20,7 +20,7 @@ extension TaskStore {
                     [.double(time), .integer(uncertain ? 1 : 0), .text(uuid)])
                 guard changed == 1 else { throw StoreError.notFound("task", key: uuid, operation: "recordSubmitFailure") }
                 counts[uuid] = try db.queryFirst("SELECT submit_failures FROM tasks WHERE task_uuid = ?", [.text(uuid)]) {
-                    $0.int(at: 0)
+                    $0["submit_failures"]
                 } ?? 0
             }
             return counts
@@ -92,7 +92,7 @@ extension TaskStore {
     @discardableResult
     public func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int {
         try await write("replaceResultSource") { (db) throws(StoreError) -> Int in
-            guard let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
+            guard let state: String = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0["state"] }) else {
                 throw StoreError.notFound("result", key: imageUUID, operation: "replaceResultSource")
             }
             guard state == ResultState.pending.rawValue else {
@@ -101,7 +101,7 @@ extension TaskStore {
             try db.run(
                 "UPDATE results SET source_value = ?, fetch_attempts = 0, refetches = refetches + 1 WHERE image_uuid = ?",
                 [.text(sourceValue), .text(imageUUID)])
-            return try db.queryFirst("SELECT refetches FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { $0.int(at: 0) } ?? 0
+            return try db.queryFirst("SELECT refetches FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { $0["refetches"] } ?? 0
         }
     }
 
@@ -109,7 +109,7 @@ extension TaskStore {
     /// webhook that was lost (or never sent) and a result that would otherwise have been missed.
     public func repairCount() async throws(StoreError) -> Int {
         try await read("repairCount") { (db) throws(StoreError) -> Int in
-            try db.queryFirst("SELECT COUNT(*) FROM results WHERE received_via = 'poll'", [], row: { $0.int(at: 0) }) ?? 0
+            try db.queryFirst("SELECT COUNT(*) AS repairs FROM results WHERE received_via = 'poll'", [], row: { $0["repairs"] }) ?? 0
         }
     }
 }

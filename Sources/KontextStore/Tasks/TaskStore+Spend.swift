@@ -28,19 +28,20 @@ extension TaskStore {
     /// kept by a trigger on result inserts, so this reads a handful of rows, never the results table.
     public func spendSummary(day: String) async throws(StoreError) -> SpendSummary {
         try await read("spendSummary") { (db) throws(StoreError) -> SpendSummary in
-            let today = try db.queryFirst("SELECT usd FROM spend_days WHERE day = ?", [.text(day)]) { $0.double(at: 0) } ?? 0
-            let total = try db.queryFirst("SELECT COALESCE(SUM(usd), 0) FROM spend_days") { $0.double(at: 0) } ?? 0
+            let today = try db.queryFirst("SELECT usd FROM spend_days WHERE day = ?", [.text(day)]) { row -> Double in row["usd"] } ?? 0
+            let total = try db.queryFirst("SELECT COALESCE(SUM(usd), 0) AS total FROM spend_days") { row -> Double in row["total"] } ?? 0
             let recent = try db.queryFirst(
-                "SELECT usd / images FROM spend_days WHERE images > 0 ORDER BY day DESC LIMIT 1"
-            ) { $0.double(at: 0) }
+                "SELECT usd / images AS per_image FROM spend_days WHERE images > 0 ORDER BY day DESC LIMIT 1"
+            ) { row -> Double in row["per_image"] }
             // Submitted tasks are the ones in flight (few); their results are found by index.
             let outstanding = try db.queryFirst(
                 """
                 SELECT COALESCE(SUM(t.number_results - (SELECT COUNT(*) FROM results r WHERE r.task_uuid = t.task_uuid)), 0)
+                    AS outstanding
                 FROM tasks t WHERE t.state = 'submitted'
                 """
-            ) { $0.int(at: 0) } ?? 0
-            let held = try db.queryFirst("SELECT COUNT(*) FROM tasks WHERE state = 'held'") { $0.int(at: 0) } ?? 0
+            ) { row -> Int in row["outstanding"] } ?? 0
+            let held = try db.queryFirst("SELECT COUNT(*) AS held FROM tasks WHERE state = 'held'") { row -> Int in row["held"] } ?? 0
             return SpendSummary(
                 day: day, todayUSD: today, totalUSD: total, recentImageCostUSD: recent,
                 outstandingImages: max(0, outstanding), heldTasks: held)
@@ -51,7 +52,7 @@ extension TaskStore {
     public func spendDays(limit: Int) async throws(StoreError) -> [SpendDay] {
         try await read("spendDays") { (db) throws(StoreError) -> [SpendDay] in
             try db.query("SELECT day, usd, images FROM spend_days ORDER BY day DESC LIMIT ?", [.integer(Int64(max(0, limit)))]) {
-                SpendDay(day: $0.text(at: 0), usd: $0.double(at: 1), images: $0.int(at: 2))
+                SpendDay(day: $0["day"], usd: $0["usd"], images: $0["images"])
             }
         }
     }
