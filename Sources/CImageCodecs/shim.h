@@ -12,36 +12,76 @@
 
 /* Each check decodes every pixel and returns 0 with the dimensions, or -1 with a message. */
 
-static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long size, int *width, int *height,
-                                       char *message, size_t message_size) {
+/* Every check refuses, from the header and before allocating anything for pixels, an image with a
+   side above max_side or more than max_pixels pixels: the caller has checked the same bounds on
+   its own reading of the header, and this keeps the decoder's reading to them too. */
+static inline int kx_decode_bounds_exceeded(int width, int height, int max_side, long max_pixels,
+                                            char *message, size_t message_size) {
+    if (width <= 0 || height <= 0 || width > max_side || height > max_side
+        || (long)width * (long)height > max_pixels) {
+        snprintf(message, message_size, "the decoder reads %dx%d, beyond the %d-pixel side / %ld-pixel limit",
+                 width, height, max_side, max_pixels);
+        return 1;
+    }
+    return 0;
+}
+
+/* Decodes a JPEG at 1/8 scale into RGB pixels the caller frees (NULL on failure, with a message).
+   Every scan's entropy-coded data is decoded in full (that is where damage shows), but at 1/8
+   scale the inverse DCT and colour conversion shrink to almost nothing. */
+static inline unsigned char *kx_jpeg_decode_scaled(const unsigned char *data, unsigned long size, int max_side,
+                                                   long max_pixels, int *width, int *height, int *scaled_width,
+                                                   int *scaled_height, char *message, size_t message_size) {
     tjhandle handle = tjInitDecompress();
-    if (handle == NULL) { snprintf(message, message_size, "tjInitDecompress failed"); return -1; }
+    if (handle == NULL) { snprintf(message, message_size, "tjInitDecompress failed"); return NULL; }
     int subsampling = 0, colorspace = 0;
     int status = tjDecompressHeader3(handle, data, size, width, height, &subsampling, &colorspace);
     unsigned char *pixels = NULL;
+    if (status == 0 && kx_decode_bounds_exceeded(*width, *height, max_side, max_pixels, message, message_size)) {
+        tjDestroy(handle);
+        return NULL;
+    }
     if (status == 0) {
-        /* Every scan's entropy-coded data is decoded in full (that is where damage shows), but at
-           1/8 scale the inverse DCT and colour conversion shrink to almost nothing. */
-        int scaled_width = (*width + 7) / 8, scaled_height = (*height + 7) / 8;
-        pixels = (unsigned char *)malloc((size_t)scaled_width * (size_t)scaled_height * 3);
-        if (pixels == NULL) { snprintf(message, message_size, "out of memory"); tjDestroy(handle); return -1; }
+        *scaled_width = (*width + 7) / 8;
+        *scaled_height = (*height + 7) / 8;
+        pixels = (unsigned char *)malloc((size_t)*scaled_width * (size_t)*scaled_height * 3);
+        if (pixels == NULL) { snprintf(message, message_size, "out of memory"); tjDestroy(handle); return NULL; }
         /* Warnings (corrupt scan data, premature end) are errors here: a damaged image is not kept. */
-        status = tjDecompress2(handle, data, size, pixels, scaled_width, 0, scaled_height, TJPF_RGB,
+        status = tjDecompress2(handle, data, size, pixels, *scaled_width, 0, *scaled_height, TJPF_RGB,
                                TJFLAG_STOPONWARNING | TJFLAG_FASTDCT);
     }
-    if (status != 0) snprintf(message, message_size, "%s", tjGetErrorStr2(handle));
-    free(pixels);
+    if (status != 0) {
+        snprintf(message, message_size, "%s", tjGetErrorStr2(handle));
+        free(pixels);
+        pixels = NULL;
+    }
     tjDestroy(handle);
-    return status == 0 ? 0 : -1;
+    return pixels;
 }
 
-static inline int kx_png_decode_check(const unsigned char *data, size_t size, int *width, int *height,
-                                      char *message, size_t message_size) {
+static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long size, int max_side, long max_pixels,
+                                       int *width, int *height, char *message, size_t message_size) {
+    int scaled_width = 0, scaled_height = 0;
+    unsigned char *pixels = kx_jpeg_decode_scaled(data, size, max_side, max_pixels, width, height, &scaled_width,
+                                                  &scaled_height, message, message_size);
+    if (pixels == NULL) return -1;
+    free(pixels);
+    return 0;
+}
+
+static inline int kx_png_decode_check(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                      int *width, int *height, char *message, size_t message_size) {
     png_image image;
     memset(&image, 0, sizeof image);
     image.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&image, data, size)) {
         snprintf(message, message_size, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    if (kx_decode_bounds_exceeded((int)(image.width > 0x7fffffff ? 0x7fffffff : image.width),
+                                  (int)(image.height > 0x7fffffff ? 0x7fffffff : image.height),
+                                  max_side, max_pixels, message, message_size)) {
         png_image_free(&image);
         return -1;
     }
@@ -57,10 +97,23 @@ static inline int kx_png_decode_check(const unsigned char *data, size_t size, in
     return ok ? 0 : -1;
 }
 
-static inline int kx_webp_decode_check(const unsigned char *data, size_t size, int *width, int *height,
-                                       char *message, size_t message_size) {
-    uint8_t *pixels = WebPDecodeRGBA(data, size, width, height);
-    if (pixels == NULL) { snprintf(message, message_size, "libwebp could not decode the image data"); return -1; }
+/* Decodes a WEBP in full into RGB pixels the caller frees with WebPFree (NULL on failure). */
+static inline uint8_t *kx_webp_decode_pixels(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                             int *width, int *height, char *message, size_t message_size) {
+    if (!WebPGetInfo(data, size, width, height)) {
+        snprintf(message, message_size, "libwebp could not read the image header");
+        return NULL;
+    }
+    if (kx_decode_bounds_exceeded(*width, *height, max_side, max_pixels, message, message_size)) return NULL;
+    uint8_t *pixels = WebPDecodeRGB(data, size, width, height);
+    if (pixels == NULL) snprintf(message, message_size, "libwebp could not decode the image data");
+    return pixels;
+}
+
+static inline int kx_webp_decode_check(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                       int *width, int *height, char *message, size_t message_size) {
+    uint8_t *pixels = kx_webp_decode_pixels(data, size, max_side, max_pixels, width, height, message, message_size);
+    if (pixels == NULL) return -1;
     WebPFree(pixels);
     return 0;
 }
@@ -123,53 +176,47 @@ static inline void kx_thumbnail_free(unsigned char *jpeg) { tjFree(jpeg); }
 
 /* The JPEG check, keeping the 1/8-scale pixels for a thumbnail: 0, or -1 with a message when the
    image does not decode, or -2 when only the thumbnail could not be made (the image is good). */
-static inline int kx_jpeg_check_thumbnail(const unsigned char *data, unsigned long size, int max_side, int quality,
-                                          unsigned char **jpeg, unsigned long *jpeg_size, int *thumb_w, int *thumb_h,
-                                          char *message, size_t message_size) {
-    tjhandle handle = tjInitDecompress();
-    if (handle == NULL) { snprintf(message, message_size, "tjInitDecompress failed"); return -1; }
-    int width = 0, height = 0, subsampling = 0, colorspace = 0;
-    int status = tjDecompressHeader3(handle, data, size, &width, &height, &subsampling, &colorspace);
-    unsigned char *pixels = NULL;
-    int scaled_width = 0, scaled_height = 0;
-    if (status == 0) {
-        scaled_width = (width + 7) / 8; scaled_height = (height + 7) / 8;
-        pixels = (unsigned char *)malloc((size_t)scaled_width * (size_t)scaled_height * 3);
-        if (pixels == NULL) { snprintf(message, message_size, "out of memory"); tjDestroy(handle); return -1; }
-        status = tjDecompress2(handle, data, size, pixels, scaled_width, 0, scaled_height, TJPF_RGB,
-                               TJFLAG_STOPONWARNING | TJFLAG_FASTDCT);
-    }
-    if (status != 0) snprintf(message, message_size, "%s", tjGetErrorStr2(handle));
-    tjDestroy(handle);
-    if (status != 0) { free(pixels); return -1; }
-    int made = kx_rgb_thumbnail(pixels, scaled_width, scaled_height, max_side, quality, jpeg, jpeg_size, thumb_w, thumb_h,
-                                message, message_size);
+static inline int kx_jpeg_check_thumbnail(const unsigned char *data, unsigned long size, int max_side, long max_pixels,
+                                          int thumb_side, int quality, unsigned char **jpeg, unsigned long *jpeg_size,
+                                          int *thumb_w, int *thumb_h, char *message, size_t message_size) {
+    int width = 0, height = 0, scaled_width = 0, scaled_height = 0;
+    unsigned char *pixels = kx_jpeg_decode_scaled(data, size, max_side, max_pixels, &width, &height, &scaled_width,
+                                                  &scaled_height, message, message_size);
+    if (pixels == NULL) return -1;
+    int made = kx_rgb_thumbnail(pixels, scaled_width, scaled_height, thumb_side, quality, jpeg, jpeg_size, thumb_w,
+                                thumb_h, message, message_size);
     free(pixels);
     return made == 0 ? 0 : -2;
 }
 
 /* The WEBP check (a full decode), keeping the pixels for a thumbnail; results as above. */
-static inline int kx_webp_check_thumbnail(const unsigned char *data, size_t size, int max_side, int quality,
-                                          unsigned char **jpeg, unsigned long *jpeg_size, int *thumb_w, int *thumb_h,
-                                          char *message, size_t message_size) {
+static inline int kx_webp_check_thumbnail(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                          int thumb_side, int quality, unsigned char **jpeg, unsigned long *jpeg_size,
+                                          int *thumb_w, int *thumb_h, char *message, size_t message_size) {
     int width = 0, height = 0;
-    uint8_t *pixels = WebPDecodeRGB(data, size, &width, &height);
-    if (pixels == NULL) { snprintf(message, message_size, "libwebp could not decode the image data"); return -1; }
-    int made = kx_rgb_thumbnail(pixels, width, height, max_side, quality, jpeg, jpeg_size, thumb_w, thumb_h, message,
+    uint8_t *pixels = kx_webp_decode_pixels(data, size, max_side, max_pixels, &width, &height, message, message_size);
+    if (pixels == NULL) return -1;
+    int made = kx_rgb_thumbnail(pixels, width, height, thumb_side, quality, jpeg, jpeg_size, thumb_w, thumb_h, message,
                                 message_size);
     WebPFree(pixels);
     return made == 0 ? 0 : -2;
 }
 
 /* A PNG decoded in full (composited on white when it has alpha) for its thumbnail; results as above. */
-static inline int kx_png_thumbnail(const unsigned char *data, size_t size, int max_side, int quality,
-                                   unsigned char **jpeg, unsigned long *jpeg_size, int *thumb_w, int *thumb_h,
-                                   char *message, size_t message_size) {
+static inline int kx_png_thumbnail(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                   int thumb_side, int quality, unsigned char **jpeg, unsigned long *jpeg_size,
+                                   int *thumb_w, int *thumb_h, char *message, size_t message_size) {
     png_image image;
     memset(&image, 0, sizeof image);
     image.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&image, data, size)) {
         snprintf(message, message_size, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    if (kx_decode_bounds_exceeded((int)(image.width > 0x7fffffff ? 0x7fffffff : image.width),
+                                  (int)(image.height > 0x7fffffff ? 0x7fffffff : image.height),
+                                  max_side, max_pixels, message, message_size)) {
         png_image_free(&image);
         return -1;
     }
@@ -183,7 +230,7 @@ static inline int kx_png_thumbnail(const unsigned char *data, size_t size, int m
         png_image_free(&image);
         return -1;
     }
-    int made = kx_rgb_thumbnail((const unsigned char *)pixels, (int)image.width, (int)image.height, max_side, quality,
+    int made = kx_rgb_thumbnail((const unsigned char *)pixels, (int)image.width, (int)image.height, thumb_side, quality,
                                 jpeg, jpeg_size, thumb_w, thumb_h, message, message_size);
     free(pixels);
     png_image_free(&image);

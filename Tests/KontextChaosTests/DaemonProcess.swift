@@ -59,6 +59,8 @@ final class DaemonProcess: Sendable {
             "KONTEXTD_ADMIN_HOST": "127.0.0.1",
             "KONTEXTD_ADMIN_PORT": "\(adminPort)",
             "KONTEXTD_IMAGES_ALLOWED_HOSTS": "127.0.0.1",
+            "KONTEXTD_IMAGES_ALLOW_HTTP": "true",
+            "KONTEXTD_IMAGES_ALLOW_PRIVATE_ADDRESSES": "true",
             "KONTEXTD_POLL_INTERVAL": "0.1",
             "KONTEXTD_RECONCILE_OVERDUE_AFTER": "3",
             "KONTEXTD_RECONCILE_INTERVAL": "1",

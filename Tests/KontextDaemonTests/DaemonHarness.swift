@@ -39,6 +39,9 @@ final class DaemonHarness: Sendable {
         configuration.webhook = .init(host: "127.0.0.1", port: 0, secret: Array("test-webhook-secret-0123456789".utf8))
         configuration.admin = .init(host: "127.0.0.1", port: 0)
         configuration.images.allowedHosts = ["127.0.0.1"]
+        // The simulator serves images over plain http on loopback: both must be allowed explicitly.
+        configuration.images.allowHTTP = true
+        configuration.images.allowPrivateAddresses = true
         configuration.images.maxFetchAttempts = 2
         configuration.pollInterval = 0.1
         configure(&configuration)

@@ -34,6 +34,8 @@ final class ResultIngestor: Sendable {
     /// What each task expects of its images (format, size): fixed once a task exists, so it is
     /// read from the store once per task, not once per image. Bounded: cleared when it grows large.
     private let expectations = Mutex([String: (format: OutputFormat, size: ImageSize?)]())
+    /// Memory the decode checks may hold at once (`images.decodeMemoryBudget`).
+    private let decodeBudget: DecodeMemoryBudget
 
     init(
         store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, api: RunwareAPI?, configuration: DaemonConfiguration.Images,
@@ -51,6 +53,7 @@ final class ResultIngestor: Sendable {
         self.pollInterval = pollInterval
         self.threadPool = threadPool
         self.logger = logger
+        self.decodeBudget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBudget)
     }
 
     /// Ingests until the task is cancelled.
@@ -118,8 +121,9 @@ final class ResultIngestor: Sendable {
         let checked: Result<StoredImage, ImageRejection>
         do {
             let files = self.files
+            let budget = self.decodeBudget
             checked = try await threadPool.runIfActive {
-                try Self.verifyAndStore(bytes, format: expected.format, size: expected.size, files: files)
+                try Self.verifyAndStore(bytes, format: expected.format, size: expected.size, files: files, budget: budget)
             }
         } catch {
             // The bytes were good; the disk was not. Keep the result pending and say why.
@@ -193,14 +197,20 @@ final class ResultIngestor: Sendable {
     /// Checks structure, format and dimensions, decodes every pixel, then writes the file
     /// content-addressed; a rejection names what failed. Throws only for storage faults.
     static func verifyAndStore(
-        _ bytes: [UInt8], format: OutputFormat, size: ImageSize?, files: ImageFileStore
+        _ bytes: [UInt8], format: OutputFormat, size: ImageSize?, files: ImageFileStore, budget: DecodeMemoryBudget
     ) throws(ImageFileError) -> Result<StoredImage, ImageRejection> {
         let verified: VerifiedImage
+        // The structural check reads the declared size and refuses anything beyond the model's
+        // largest output before any decoder sees the bytes.
         switch ImageVerifier.verify(bytes, expectedFormat: format, expectedSize: size) {
         case .success(let image): verified = image
         case .failure(let error): return .failure(ImageRejection(reason: "verification failed: \(error)"))
         }
-        let decoded = PixelDecodeCheck.decodeWithThumbnail(bytes, format: verified.format)
+        var decoded = DecodeOutcome(failure: nil, thumbnail: nil)
+        if PixelDecodeCheck.needsDecode(verified.format) {
+            let estimate = DecodeMemoryBudget.estimate(byteCount: bytes.count, width: verified.width, height: verified.height)
+            decoded = budget.withReservation(estimate) { PixelDecodeCheck.decodeWithThumbnail(bytes, format: verified.format) }
+        }
         if let failure = decoded.failure {
             return .failure(ImageRejection(reason: "verification failed: \(failure)"))
         }

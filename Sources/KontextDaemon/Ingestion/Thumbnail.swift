@@ -30,9 +30,9 @@ struct DecodeOutcome: Sendable {
 extension PixelDecodeCheck {
     /// Decodes a JPEG or WEBP (as `failure(_:format:)` does) and keeps the pixels for a thumbnail.
     /// PNG is not decoded here (its CRCs vouch for it): its outcome carries no thumbnail.
-    static func decodeWithThumbnail(_ bytes: [UInt8], format: OutputFormat) -> DecodeOutcome {
+    static func decodeWithThumbnail(_ bytes: [UInt8], format: OutputFormat, bounds: ImageBounds = .kontext) -> DecodeOutcome {
         guard needsDecode(format) else { return DecodeOutcome(failure: nil, thumbnail: nil) }
-        switch run(bytes, format: format) {
+        switch run(bytes, format: format, bounds: bounds) {
         case .success(let thumbnail): return DecodeOutcome(failure: nil, thumbnail: thumbnail)
         case .failure(.undecodable(let reason)): return DecodeOutcome(failure: reason, thumbnail: nil)
         case .failure(.thumbnailFailed): return DecodeOutcome(failure: nil, thumbnail: nil)
@@ -40,8 +40,8 @@ extension PixelDecodeCheck {
     }
 
     /// A thumbnail of an image already stored (a PNG's, made on first request), or why not.
-    static func thumbnail(of bytes: [UInt8], format: OutputFormat) -> Result<Thumbnail, ThumbnailFailure> {
-        run(bytes, format: format)
+    static func thumbnail(of bytes: [UInt8], format: OutputFormat, bounds: ImageBounds = .kontext) -> Result<Thumbnail, ThumbnailFailure> {
+        run(bytes, format: format, bounds: bounds)
     }
 
     enum ThumbnailFailure: Error, Sendable {
@@ -49,26 +49,28 @@ extension PixelDecodeCheck {
         case thumbnailFailed(String)
     }
 
-    private static func run(_ bytes: [UInt8], format: OutputFormat) -> Result<Thumbnail, ThumbnailFailure> {
+    private static func run(_ bytes: [UInt8], format: OutputFormat, bounds: ImageBounds) -> Result<Thumbnail, ThumbnailFailure> {
+        let maxSide = Int32(clamping: bounds.maximumSide)
+        let maxPixels = bounds.maximumPixels
         var jpeg: UnsafeMutablePointer<UInt8>?
         var jpegSize: UInt = 0
         var width: Int32 = 0
         var height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        let maxSide = Int32(Thumbnail.maxSide), quality = Int32(Thumbnail.quality)
+        let thumbSide = Int32(Thumbnail.maxSide), quality = Int32(Thumbnail.quality)
         let status = bytes.withUnsafeBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }
             return message.withUnsafeMutableBufferPointer { text in
                 switch format {
                 case .jpg:
                     kx_jpeg_check_thumbnail(
-                        base, UInt(buffer.count), maxSide, quality, &jpeg, &jpegSize, &width, &height, text.baseAddress, text.count)
+                        base, UInt(buffer.count), maxSide, maxPixels, thumbSide, quality, &jpeg, &jpegSize, &width, &height, text.baseAddress, text.count)
                 case .webp:
                     kx_webp_check_thumbnail(
-                        base, buffer.count, maxSide, quality, &jpeg, &jpegSize, &width, &height, text.baseAddress, text.count)
+                        base, buffer.count, maxSide, maxPixels, thumbSide, quality, &jpeg, &jpegSize, &width, &height, text.baseAddress, text.count)
                 case .png:
                     kx_png_thumbnail(
-                        base, buffer.count, maxSide, quality, &jpeg, &jpegSize, &width, &height, text.baseAddress, text.count)
+                        base, buffer.count, maxSide, maxPixels, thumbSide, quality, &jpeg, &jpegSize, &width, &height, text.baseAddress, text.count)
                 }
             }
         }

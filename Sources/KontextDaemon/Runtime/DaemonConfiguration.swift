@@ -76,6 +76,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var concurrency: Int = 8
         /// Fresh URLs asked of Runware (`getResponse`) per image after its URL expired (403/404). Default 3.
         public var maxRefetches: Int = 3
+        /// Whether `http://` image URLs are fetched (tests, private mirrors). Default false: https only.
+        public var allowHTTP = false
+        /// Whether image downloads may connect to loopback, private (RFC 1918), link-local,
+        /// unique-local and CGNAT addresses. Checked at connect time, on the resolved address.
+        /// Default false.
+        public var allowPrivateAddresses = false
+        /// Proxy URL for image downloads; nil (the default) connects directly and ignores
+        /// `http_proxy`/`https_proxy` in the environment.
+        public var proxy: String?
+        /// Bytes of memory the pixel decode checks may use at once (compressed bytes plus decoded
+        /// pixels, 4 bytes each): decodes wait for room rather than all run at once. Default 64 MiB.
+        public var decodeMemoryBudget: Int = 64 << 20
 
         public init(allowedHosts: [String] = ["im.runware.ai"]) {
             self.allowedHosts = allowedHosts

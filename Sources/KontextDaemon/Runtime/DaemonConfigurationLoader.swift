@@ -92,6 +92,12 @@ public enum DaemonConfigurationLoader {
         result.images.maxFetchAttempts = config.int(forKey: "images.maxFetchAttempts", default: result.images.maxFetchAttempts)
         result.images.concurrency = config.int(forKey: "images.concurrency", default: result.images.concurrency)
         result.images.maxRefetches = config.int(forKey: "images.maxRefetches", default: result.images.maxRefetches)
+        result.images.allowHTTP = config.bool(forKey: "images.allowHTTP", default: result.images.allowHTTP)
+        result.images.allowPrivateAddresses = config.bool(
+            forKey: "images.allowPrivateAddresses", default: result.images.allowPrivateAddresses)
+        result.images.proxy = config.string(forKey: "images.proxy").flatMap { $0.isEmpty ? nil : $0 }
+        result.images.decodeMemoryBudget = config.int(
+            forKey: "images.decodeMemoryBudget", default: result.images.decodeMemoryBudget)
         result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
         result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
 
@@ -160,6 +166,18 @@ public enum DaemonConfigurationCheck {
         guard configuration.runware.maxSubmitFailures >= 1 else {
             throw ConfigurationError(
                 key: "runware.maxSubmitFailures", rule: "must be >= 1", value: "\(configuration.runware.maxSubmitFailures)")
+        }
+        guard configuration.images.decodeMemoryBudget >= 1 << 20 else {
+            throw ConfigurationError(
+                key: "images.decodeMemoryBudget", rule: "must be >= 1048576 (1 MiB)",
+                value: "\(configuration.images.decodeMemoryBudget)")
+        }
+        if let proxy = configuration.images.proxy {
+            let scheme = proxy.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            guard proxy.contains("://"), ["http", "https", "socks5", "socks5h"].contains(scheme) else {
+                throw ConfigurationError(
+                    key: "images.proxy", rule: "must be an http://, https://, socks5:// or socks5h:// proxy URL", value: proxy)
+            }
         }
         guard configuration.images.maxRefetches >= 0 else {
             throw ConfigurationError(key: "images.maxRefetches", rule: "must be >= 0", value: "\(configuration.images.maxRefetches)")

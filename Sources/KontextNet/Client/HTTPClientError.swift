@@ -16,8 +16,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case sendFailed
         /// Receiving the response failed (reset, empty or malformed reply).
         case receiveFailed
-        /// The URL is malformed or not http/https.
+        /// The URL is malformed or its scheme is not allowed.
         case invalidURL
+        /// The request's connect-address check refused the address the host resolved to.
+        case addressRefused
         /// Anything else, including a cancelled task and use after `shutdown()`.
         case other
     }
