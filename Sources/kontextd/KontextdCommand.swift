@@ -8,7 +8,7 @@ struct KontextdCommand: AsyncParsableCommand {
         abstract: "Run FLUX.1 Kontext [dev] image edits on Runware, unattended: submit, receive, verify, store.",
         subcommands: [
             ServeCommand.self, SubmitCommand.self, StatusCommand.self, TasksCommand.self, DemoCommand.self, ConfigCommand.self,
-            SpendCommand.self,
+            SpendCommand.self, WatchCommand.self, OpenCommand.self,
         ])
 }
 

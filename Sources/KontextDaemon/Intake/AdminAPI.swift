@@ -31,6 +31,9 @@ struct AdminAPI: Sendable {
         router.add("GET", "/healthz") { _, _ in await self.healthz() }
         router.add("GET", "/v1/spend") { _, _ in await self.spendReport() }
         DashboardRoutes(store: store, health: health, spend: spend).add(to: &router)
+        router.add("GET", "/openapi.json") { _, _ in
+            HTTPResponse.json(status: 200, body: Self.openAPIDocument)
+        }
         router.add("GET", "/metrics") { _, _ in
             if let summary = try? await self.spend.summary() {
                 self.metrics.spendTodayUSD.record(summary.todayUSD)
@@ -43,6 +46,9 @@ struct AdminAPI: Sendable {
         }
         return router
     }
+
+    /// `openapi/kontextd-admin.json`, byte for byte (the multi-line literal drops the file's final newline).
+    static let openAPIDocument = Array((AdminOpenAPIDocument.json + "\n").utf8)
 
     private func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
         HTTPResponse.json(status: status, body: JSONCoding.encode(value))
