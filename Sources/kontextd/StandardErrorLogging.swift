@@ -2,7 +2,8 @@ import KontextDaemon
 import Logging
 
 /// Sends every log line to stderr through swift-log: stdout is fully buffered under systemd, and
-/// the journal reads stderr.
+/// the journal reads stderr. Lines are escaped (`EscapingLogHandler`): values a client sent cannot
+/// forge or hide log lines.
 enum StandardErrorLogging {
     /// The level every handler reads at each call; `serve` changes it when `log.level` is reloaded.
     static let level = LogLevelSetting(.info)
@@ -10,7 +11,7 @@ enum StandardErrorLogging {
     static func bootstrap(level: Logger.Level) {
         Self.level.value = level
         LoggingSystem.bootstrap { label in
-            LiveLevelLogHandler(base: StreamLogHandler.standardError(label: label), setting: Self.level)
+            EscapingLogHandler(wrapping: LiveLevelLogHandler(base: StreamLogHandler.standardError(label: label), setting: Self.level))
         }
     }
 }

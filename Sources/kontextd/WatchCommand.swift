@@ -18,7 +18,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let admin = AdminClient(baseURL: client.adminURL)
+            let admin = try client.adminClient()
             defer { admin.shutdown() }
             var uuids = tasks
             if uuids.isEmpty {

@@ -95,8 +95,10 @@ struct DashboardRoutes: Sendable {
         } catch {
             return Self.errorPage(503, "Storage unavailable", "\(error)")
         }
-        if request.query["fragment"] == "rows" {
-            return Self.page(200, DashboardPages.rows(page.tasks, results: results))
+        switch request.query["fragment"] {
+        case nil: break
+        case "rows"?: return Self.page(200, DashboardPages.rows(page.tasks, results: results))
+        case let other?: return Self.errorPage(400, "Bad fragment", "fragment: must be rows, got \(other)")
         }
         let model = DashboardListModel(
             state: state, limit: limit, after: after, tasks: page.tasks, results: results, nextCursor: page.nextCursor,
@@ -105,6 +107,9 @@ struct DashboardRoutes: Sendable {
     }
 
     func task(_ uuid: String, _ request: HTTPRequest) async -> HTTPResponse {
+        if let fragment = request.query["fragment"], fragment != "task" {
+            return Self.errorPage(400, "Bad fragment", "fragment: must be task, got \(fragment)")
+        }
         let detail: TaskDetail
         do {
             guard let found = try await store.task(uuid.lowercased()) else {

@@ -36,16 +36,6 @@ enum AdminOpenAPIDocument {
           }
         },
         "responses": {
-          "202": {
-            "description": "Queued.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/AcceptedTask"
-                }
-              }
-            }
-          },
           "200": {
             "description": "The same taskUUID came again with the same body: the existing task.",
             "content": {
@@ -56,8 +46,28 @@ enum AdminOpenAPIDocument {
               }
             }
           },
+          "202": {
+            "description": "Queued.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AcceptedTask"
+                }
+              }
+            }
+          },
           "400": {
             "description": "The body is not JSON (`invalid_json`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
             "content": {
               "application/json": {
                 "schema": {
@@ -88,6 +98,16 @@ enum AdminOpenAPIDocument {
           },
           "415": {
             "description": "The body is not declared as application/json.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
             "content": {
               "application/json": {
                 "schema": {
@@ -181,6 +201,26 @@ enum AdminOpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "503": {
             "description": "The store cannot be read (`storage_unavailable`).",
             "content": {
@@ -220,8 +260,28 @@ enum AdminOpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "No such task (`task_not_found`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
             "content": {
               "application/json": {
                 "schema": {
@@ -301,8 +361,28 @@ enum AdminOpenAPIDocument {
           "304": {
             "description": "Not modified (If-None-Match matched)."
           },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "No such image (`image_not_found`) or not stored (`image_not_stored`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
             "content": {
               "application/json": {
                 "schema": {
@@ -380,8 +460,28 @@ enum AdminOpenAPIDocument {
           "304": {
             "description": "Not modified (If-None-Match matched)."
           },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "No such image (`image_not_found`) or not stored (`image_not_stored`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
             "content": {
               "application/json": {
                 "schema": {
@@ -428,6 +528,26 @@ enum AdminOpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "503": {
             "description": "The store cannot be read (`storage_unavailable`).",
             "content": {
@@ -452,6 +572,26 @@ enum AdminOpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Health"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }
@@ -483,6 +623,26 @@ enum AdminOpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -498,6 +658,26 @@ enum AdminOpenAPIDocument {
               "application/json": {
                 "schema": {
                   "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }
@@ -579,6 +759,26 @@ enum AdminOpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "503": {
             "description": "The store cannot be read.",
             "content": {
@@ -630,12 +830,42 @@ enum AdminOpenAPIDocument {
               }
             }
           },
+          "400": {
+            "description": "A query parameter is invalid.",
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "No such task.",
             "content": {
               "text/html": {
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }
@@ -667,6 +897,26 @@ enum AdminOpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -685,6 +935,26 @@ enum AdminOpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -700,6 +970,26 @@ enum AdminOpenAPIDocument {
               "image/svg+xml": {
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The Host header does not name this listener (`misdirected_request`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }

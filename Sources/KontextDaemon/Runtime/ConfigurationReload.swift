@@ -24,6 +24,7 @@ public final class LiveConfiguration: Sendable {
     public static let liveKeys: [LiveKey] = [
         LiveKey("budget") { $0.budget = $1.budget },
         LiveKey("log.level") { $0.logLevel = $1.logLevel },
+        LiveKey("admin.allowedHosts") { $0.admin.allowedHosts = $1.admin.allowedHosts },
     ]
 
     /// What a reload changed.

@@ -87,19 +87,28 @@ public final class Daemon: Service {
         let admin = AdminAPI(
             store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics,
             spend: spendGate, logger: logger)
+        let adminRouter = admin.router()
         let adminServer = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.admin.host, port: configuration.admin.port,
-                maxBodyBytes: configuration.admin.maxBodyBytes, name: "admin"),
-            responder: admin.router(), logger: logger)
+                maxBodyBytes: configuration.admin.maxBodyBytes, requestTimeout: 120, maxConnections: 256,
+                maxBufferedBytes: max(64 << 20, configuration.admin.maxBodyBytes), name: "admin"),
+            responder: adminRouter,
+            inspector: AdminRequestGate(
+                currentAllowedHosts: { [live] in live.current.admin.allowedHosts }, token: configuration.admin.token,
+                routeExists: { adminRouter.routes(method: $0, uri: $1) }),
+            logger: logger)
 
         let receiver = WebhookReceiver(
             store: store, token: token, ingestSignal: ingestSignal, health: health, metrics: metrics, logger: logger)
-        let webhookServer = HTTPServer(
+        let webhook = configuration.webhook
+        let webhookServer = receiver.listener(
             configuration: HTTPServerConfiguration(
-                host: configuration.webhook.host, port: configuration.webhook.port,
-                maxBodyBytes: configuration.webhook.maxBodyBytes, name: "webhook"),
-            responder: receiver, logger: logger)
+                host: webhook.host, port: webhook.port, maxBodyBytes: webhook.maxBodyBytes,
+                idleTimeout: webhook.idleTimeout, headTimeout: webhook.headTimeout,
+                requestTimeout: webhook.requestTimeout, maxConnections: webhook.maxConnections,
+                maxBufferedBytes: webhook.maxBufferedBytes, backlog: 1024, name: "webhook"),
+            logger: logger)
 
         let webhookPort = try await webhookServer.start()
         let adminPort: Int

@@ -5,8 +5,9 @@ import SystemPackage
 /// Reads `DaemonConfiguration` from, in order of precedence: the environment (`KONTEXTD_` + the
 /// key in upper snake case, e.g. `KONTEXTD_WEBHOOK_PUBLIC_URL`), the YAML file, then the defaults.
 ///
-/// Secrets may instead come from files: `runware.apiKeyFile` and `webhook.secretFile`, or the
-/// systemd credentials `runware-api-key` and `webhook-secret` in `$CREDENTIALS_DIRECTORY`.
+/// Secrets may instead come from files: `runware.apiKeyFile`, `webhook.secretFile` and
+/// `admin.tokenFile`, or the systemd credentials `runware-api-key`, `webhook-secret` and
+/// `admin-token` in `$CREDENTIALS_DIRECTORY`.
 public enum DaemonConfigurationLoader {
     /// Loads and checks the configuration. `filePath` nil reads environment and defaults only.
     ///
@@ -76,6 +77,11 @@ public enum DaemonConfigurationLoader {
         result.webhook.port = config.int(forKey: "webhook.port", default: result.webhook.port)
         result.webhook.publicURL = config.string(forKey: "webhook.publicURL")
         result.webhook.maxBodyBytes = config.int(forKey: "webhook.maxBodyBytes", default: result.webhook.maxBodyBytes)
+        result.webhook.headTimeout = config.double(forKey: "webhook.headTimeout", default: result.webhook.headTimeout)
+        result.webhook.requestTimeout = config.double(forKey: "webhook.requestTimeout", default: result.webhook.requestTimeout)
+        result.webhook.idleTimeout = config.double(forKey: "webhook.idleTimeout", default: result.webhook.idleTimeout)
+        result.webhook.maxConnections = config.int(forKey: "webhook.maxConnections", default: result.webhook.maxConnections)
+        result.webhook.maxBufferedBytes = config.int(forKey: "webhook.maxBufferedBytes", default: result.webhook.maxBufferedBytes)
         result.webhook.secret =
             try secret(
                 config: config, valueKey: "webhook.secret", fileKey: "webhook.secretFile",
@@ -84,6 +90,11 @@ public enum DaemonConfigurationLoader {
         result.admin.host = config.string(forKey: "admin.host", default: result.admin.host)
         result.admin.port = config.int(forKey: "admin.port", default: result.admin.port)
         result.admin.maxBodyBytes = config.int(forKey: "admin.maxBodyBytes", default: result.admin.maxBodyBytes)
+        result.admin.allowedHosts = config.stringArray(forKey: "admin.allowedHosts", default: result.admin.allowedHosts)
+        result.admin.token =
+            try secret(
+                config: config, valueKey: "admin.token", fileKey: "admin.tokenFile", credential: "admin-token",
+                environment: environment) ?? []
 
         result.images.allowedHosts = config.stringArray(forKey: "images.allowedHosts", default: result.images.allowedHosts)
         result.images.maxBytes = config.int(forKey: "images.maxBytes", default: result.images.maxBytes)
@@ -189,6 +200,7 @@ public enum DaemonConfigurationCheck {
         guard configuration.reconcile.interval > 0 else {
             throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
         }
+        try checkListenerLimits(configuration)
         for (key, limit) in [("budget.dailyUSD", configuration.budget.dailyUSD), ("budget.totalUSD", configuration.budget.totalUSD)] {
             if let limit, !(limit >= 0 && limit.isFinite) {
                 throw ConfigurationError(key: key, rule: "must be a number of US dollars >= 0 (leave it out for no limit)", value: "\(limit)")
@@ -201,6 +213,43 @@ public enum DaemonConfigurationCheck {
         }
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")
+        }
+    }
+}
+
+extension DaemonConfigurationCheck {
+    /// The webhook listener's limits and the admin listener's access rules.
+    static func checkListenerLimits(_ configuration: DaemonConfiguration) throws {
+        let webhook = configuration.webhook
+        for (key, value) in [
+            ("webhook.headTimeout", webhook.headTimeout), ("webhook.requestTimeout", webhook.requestTimeout),
+            ("webhook.idleTimeout", webhook.idleTimeout),
+        ] {
+            guard value.isFinite, value > 0, value <= 86_400 else {
+                throw ConfigurationError(key: key, rule: "must be > 0 and at most 86400 seconds", value: "\(value)")
+            }
+        }
+        guard webhook.maxBodyBytes >= 1024 else {
+            throw ConfigurationError(key: "webhook.maxBodyBytes", rule: "must be >= 1024", value: "\(webhook.maxBodyBytes)")
+        }
+        guard (1...1_000_000).contains(webhook.maxConnections) else {
+            throw ConfigurationError(key: "webhook.maxConnections", rule: "must be 1…1000000", value: "\(webhook.maxConnections)")
+        }
+        guard webhook.maxBufferedBytes >= webhook.maxBodyBytes else {
+            throw ConfigurationError(
+                key: "webhook.maxBufferedBytes",
+                rule: "must be >= webhook.maxBodyBytes (\(webhook.maxBodyBytes)), or the largest delivery could never be read",
+                value: "\(webhook.maxBufferedBytes)")
+        }
+        for entry in configuration.admin.allowedHosts where HostName(header: entry) == nil {
+            throw ConfigurationError(
+                key: "admin.allowedHosts", rule: "each entry must be a host name or address, optionally with :port", value: entry)
+        }
+        if !LoopbackAddress.isLoopback(configuration.admin.host) && configuration.admin.token.isEmpty {
+            throw ConfigurationError(
+                key: "admin.tokenFile",
+                rule: "must be set (or the admin-token credential, or admin.token) when admin.host is not a loopback address",
+                value: "admin.host \(configuration.admin.host) with no token")
         }
     }
 }

@@ -42,8 +42,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         self.outcomeUnknown = outcomeUnknown
     }
 
-    /// "<kind> for <url>: <message>", plus a note when the outcome is unknown.
+    /// "<kind> for <url>: <message>", plus a note when the outcome is unknown. The URL's query is
+    /// left out: descriptions end up in logs, and a query can carry a token.
     public var description: String {
-        "\(kind.rawValue) for \(url): \(message)" + (outcomeUnknown ? " (request may have reached the server)" : "")
+        "\(kind.rawValue) for \(QueryRedaction.redacting(url)): \(message)" + (outcomeUnknown ? " (request may have reached the server)" : "")
     }
 }
