@@ -146,10 +146,11 @@ enum AdminOpenAPIDocument {
             "name": "state",
             "in": "query",
             "required": false,
-            "description": "Only tasks in this state.",
+            "description": "Only tasks in this state; empty for every state.",
             "schema": {
               "type": "string",
               "enum": [
+                "",
                 "queued",
                 "held",
                 "submitted",
@@ -697,6 +698,7 @@ enum AdminOpenAPIDocument {
             "schema": {
               "type": "string",
               "enum": [
+                "",
                 "queued",
                 "held",
                 "submitted",
@@ -704,7 +706,8 @@ enum AdminOpenAPIDocument {
                 "failed",
                 "rejected"
               ]
-            }
+            },
+            "description": "Only tasks in this state; empty for every state."
           },
           {
             "name": "limit",
