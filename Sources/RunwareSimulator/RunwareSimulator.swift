@@ -53,7 +53,7 @@ public final class RunwareSimulator: Sendable {
     public func stop() async {
         await service.stop()
         await server.stop()
-        client.shutdown()
+        await client.shutdown()
     }
 
     /// The bound port while running, else nil.

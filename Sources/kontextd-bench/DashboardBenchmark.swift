@@ -44,7 +44,6 @@ struct DashboardBenchmark {
 
         let daemon = try await BenchDaemon.start(directory: directory, logger: logger)
         let client = CurlHTTPClient(configuration: .init(threads: 1, userAgent: "kontextd-bench"))
-        defer { client.shutdown() }
         var pages: [Page] = []
         do {
             for (name, page) in [("first page", "/"), ("filtered page (state=failed)", "/?state=failed")] {
@@ -69,9 +68,11 @@ struct DashboardBenchmark {
                     + "p99 \(Formatting.milliseconds(Self.percentile(server, 99))); at the client p99 \(Formatting.milliseconds(Self.percentile(wall, 99)))")
             }
         } catch {
+            await client.shutdown()
             await daemon.stop()
             throw error
         }
+        await client.shutdown()
         await daemon.stop()
         return Figures(tasks: plan.dashboardTasks, failedTasks: failed, loadSeconds: loadSeconds, pages: pages)
     }

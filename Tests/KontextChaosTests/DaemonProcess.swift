@@ -78,7 +78,7 @@ final class DaemonProcess: Sendable {
             var status: Int32 = 0
             waitpid(child.pid, &status, 0)
         }
-        client.shutdown()
+        client.close()
     }
 
     /// The `kontextd` executable of this build: next to the test bundle, else `.build/debug`

@@ -45,7 +45,7 @@ final class DaemonHarness: Sendable {
         configuration.images.maxFetchAttempts = 2
         configuration.pollInterval = 0.1
         configure(&configuration)
-        let daemon = try Daemon(configuration: configuration, logger: logger, clock: { clock.now() })
+        let daemon = try Daemon(configuration: configuration, logger: logger, clock: clock)
         let ports = try await daemon.start()
         let running = Task { try await daemon.run() }
         return DaemonHarness(
@@ -71,7 +71,7 @@ final class DaemonHarness: Sendable {
         running.cancel()
         _ = try? await running.value
         await simulator.stop()
-        client.shutdown()
+        await client.shutdown()
         try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 
@@ -135,9 +135,12 @@ final class DaemonHarness: Sendable {
     }
 }
 
-/// A wall clock a test moves forward (to turn the UTC day) — never backwards.
-final class AdjustableClock: Sendable {
+/// The system clock with a wall time a test moves forward (to turn the UTC day), never backwards;
+/// monotonic time and sleeps are the system's.
+final class AdjustableClock: DaemonClock {
     private let offset = Mutex(0.0)
-    func now() -> Double { Date().timeIntervalSince1970 + offset.withLock { $0 } }
+    var now: ContinuousClock.Instant { ContinuousClock.now }
+    var wallNow: Double { Date().timeIntervalSince1970 + offset.withLock { $0 } }
+    func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration, clock: .continuous) }
     func advance(by seconds: Double) { offset.withLock { $0 += seconds } }
 }

@@ -8,12 +8,12 @@ import Logging
 struct SpendGate: Sendable {
     let store: TaskStore
     let live: LiveConfiguration
-    let clock: @Sendable () -> Double
+    let clock: any DaemonClock
     let logger: Logger
 
     /// The spend figures now, for today's UTC day by the injected clock.
     func summary() async throws(StoreError) -> SpendSummary {
-        try await store.spendSummary(day: SpendControl.utcDay(clock()))
+        try await store.spendSummary(day: SpendControl.utcDay(clock.wallNow))
     }
 
     /// Releases held tasks that now fit, then holds the queued ones in `batch` that do not; returns
@@ -46,7 +46,7 @@ struct SpendGate: Sendable {
         let fitting = held.filter { weigh($0) == .submit }
         if !fitting.isEmpty { try await release(fitting, why: "it fits the budget now") }
         var admitted: [TaskRecord] = []
-        let now = clock()
+        let now = clock.wallNow
         for task in batch {
             switch weigh(task) {
             case .submit:
@@ -61,7 +61,7 @@ struct SpendGate: Sendable {
     }
 
     private func release(_ tasks: [TaskRecord], why: String) async throws(StoreError) {
-        let released = try await store.release(tasks.map(\.taskUUID), at: clock())
+        let released = try await store.release(tasks.map(\.taskUUID), at: clock.wallNow)
         if released > 0 {
             logger.notice("held tasks released", metadata: ["count": "\(released)", "why": "\(why)"])
         }

@@ -25,6 +25,7 @@ final class SubmissionWorker: Sendable {
     private let metrics: DaemonMetrics
     private let pollInterval: Double
     private let spendGate: SpendGate
+    private let clock: any DaemonClock
     private let logger: Logger
     private let transientSchedule = RetrySchedule(initial: 1, maximum: 60)
     private let pauseSchedule = RetrySchedule(initial: 30, maximum: 300)
@@ -32,7 +33,7 @@ final class SubmissionWorker: Sendable {
     init(
         store: TaskStore, api: RunwareAPI, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
         ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double, spendGate: SpendGate,
-        logger: Logger
+        clock: any DaemonClock, logger: Logger
     ) {
         self.spendGate = spendGate
         self.store = store
@@ -44,6 +45,7 @@ final class SubmissionWorker: Sendable {
         self.health = health
         self.metrics = metrics
         self.pollInterval = pollInterval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -65,13 +67,13 @@ final class SubmissionWorker: Sendable {
             } catch {
                 logger.error("cannot read or record submissions", metadata: ["error": "\(error)"])
                 health.raise(.storageUnavailable, reason: "submission bookkeeping failed: \(error)")
-                await signal.wait(timeout: .seconds(max(pollInterval, 1)))
+                await signal.wait(timeout: .seconds(clamping: max(pollInterval, 1)))
                 continue
             }
             switch outcome {
             case .idle:
                 singly = false
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
             case .done:
                 failures = 0
                 singly = false
@@ -99,8 +101,9 @@ final class SubmissionWorker: Sendable {
         case paused(String)
     }
 
+    /// Backoff on the injected clock's monotonic time: a wall-clock jump cannot move a retry.
     private func sleep(seconds: Double) async {
-        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        try? await clock.sleep(for: .seconds(clamping: seconds))
     }
 
     /// One round: settle uncertain sends first, then send a batch of queued tasks.
@@ -127,7 +130,7 @@ final class SubmissionWorker: Sendable {
         }
         if let outcome = verdictOnHTTPStatus(answer) { return outcome }
         let news = answer.news()
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         var accepted: [String] = []
         for task in tasks {
             let taskNews = news[task.taskUUID] ?? TaskNews()
@@ -146,7 +149,7 @@ final class SubmissionWorker: Sendable {
     private func submit(_ batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         var payloads: [JSONValue] = []
         var sendable: [TaskRecord] = []
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         for task in batch {
             guard case .object(var payload)? = try? JSONCoding.parse(task.payloadJSON) else {
                 // A payload that no longer parses was written by this daemon: fail it loudly rather than loop on it.
@@ -208,7 +211,7 @@ final class SubmissionWorker: Sendable {
 
     /// Counts a send without a verdict against each task's budget; fails those that used it up.
     private func sendFailed(_ tasks: [TaskRecord], uncertain: Bool, reason: String, retryAfter: Double?) async throws(StoreError) -> Outcome {
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         let counts = try await store.recordSubmitFailure(tasks.map(\.taskUUID), uncertain: uncertain, at: now)
         let budget = api.configuration.maxSubmitFailures
         for (uuid, count) in counts where count >= budget {
@@ -223,7 +226,7 @@ final class SubmissionWorker: Sendable {
 
     private func handle(_ answer: RunwareAPI.Answer, for batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         let status = answer.status
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         guard answer.envelope != nil else {
             metrics.submitFailures.increment()
             if (200..<300).contains(status) {

@@ -23,15 +23,20 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
+    private let clock: any DaemonClock
     private let logger: Logger
     private let router: Router
 
-    init(store: TaskStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, logger: Logger) {
+    init(
+        store: TaskStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics,
+        clock: any DaemonClock, logger: Logger
+    ) {
         self.store = store
         self.token = token
         self.ingestSignal = ingestSignal
         self.health = health
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
         var router = Router()
         router.add("GET", "/healthz") { _, _ in
@@ -115,7 +120,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
         do {
             outcome = try await store.recordDelivery(
                 taskUUID: taskUUID, source: .webhook, rawBody: request.body, results: results, failures: failures,
-                at: Date().timeIntervalSince1970)
+                at: clock.wallNow)
         } catch where error.kind == .notFound {
             metrics.webhooksRejected.increment()
             return HTTPResponse.error(status: 404, code: "unknown_task", message: "no task \(taskUUID)")
