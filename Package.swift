@@ -117,7 +117,9 @@ let package = Package(
 
         .testTarget(name: "KontextCoreTests", dependencies: ["KontextCore"], swiftSettings: strict),
         .testTarget(name: "KontextCryptoTests", dependencies: ["KontextCrypto"], swiftSettings: strict),
-        .testTarget(name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite"], swiftSettings: strict),
+        .testTarget(
+            name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite", "KontextTesting"],
+            swiftSettings: strict),
         .testTarget(name: "KontextNetTests", dependencies: [
             "KontextNet",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -128,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "RunwareSimulatorTests",
             dependencies: [
-                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto",
+                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto", "KontextTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -137,7 +139,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "KontextChaosTests", dependencies: [
-            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            "KontextDaemon", "KontextTesting", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]

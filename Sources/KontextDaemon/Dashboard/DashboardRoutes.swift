@@ -13,7 +13,7 @@ import KontextStore
 struct DashboardRoutes: Sendable {
     static let defaultLimit = 50
 
-    let store: TaskStore
+    let store: any TaskStatusStore
     let health: DaemonHealth
     let spend: SpendGate
 

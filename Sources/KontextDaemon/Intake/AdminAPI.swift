@@ -10,7 +10,7 @@ import Logging
 /// Errors are JSON `{"error":{"code","message"}}` with a stable `code`; validation errors add
 /// `issues`, one per violated rule, each naming the field, the rule and the value.
 struct AdminAPI: Sendable {
-    let store: TaskStore
+    let store: any TaskIntakeStore & TaskStatusStore & ThumbnailStore
     let files: ImageFileStore
     let submitSignal: WorkSignal
     let health: DaemonHealth
@@ -275,10 +275,10 @@ struct AdminAPI: Sendable {
         do {
             guard case .object(var object) = spendObject(try await spend.summary()) else { return json(500, .null) }
             object["days"] = .array(
-                try await store.spendDays(limit: 30).map {
+                try await spend.store.spendDays(limit: 30).map {
                     .object(["day": .string($0.day), "usd": .double($0.usd), "images": .integer(Int64($0.images))])
                 })
-            object["heldTasks"] = .array(try await store.heldTasks(limit: 100).map(TaskRendering.summary))
+            object["heldTasks"] = .array(try await spend.store.heldTasks(limit: 100).map(TaskRendering.summary))
             return json(200, .object(object))
         } catch {
             return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")

@@ -8,8 +8,8 @@ import Logging
 /// same idempotent path as a webhook. Each result found this way is a repair — a webhook that was
 /// lost — counted in `/healthz` and `/metrics` so users can see how often it happens.
 final class Reconciler: Sendable {
-    private let store: TaskStore
-    private let api: RunwareAPI
+    private let store: any ReconciliationStore
+    private let api: any RunwareClient
     private let configuration: DaemonConfiguration.Reconcile
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
@@ -18,7 +18,7 @@ final class Reconciler: Sendable {
     private let logger: Logger
 
     init(
-        store: TaskStore, api: RunwareAPI, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
+        store: any ReconciliationStore, api: any RunwareClient, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
         health: DaemonHealth, metrics: DaemonMetrics, clock: any DaemonClock, logger: Logger
     ) {
         self.store = store

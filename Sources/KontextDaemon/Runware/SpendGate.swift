@@ -6,7 +6,7 @@ import Logging
 /// with the reason), and lets them go once they fit: when the UTC day turns, or when a reload
 /// raises or removes the limit. The decision itself is `SpendControl.decide`, in Core.
 struct SpendGate: Sendable {
-    let store: TaskStore
+    let store: any SpendStore
     let live: LiveConfiguration
     let clock: any DaemonClock
     let logger: Logger

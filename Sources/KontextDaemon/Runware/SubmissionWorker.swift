@@ -15,8 +15,8 @@ import Logging
 /// fails with the last reason. 401/402 pause submission (health says why) instead of burning
 /// the queue; per-task errors (400, 403) reject that task with Runware's code and message.
 final class SubmissionWorker: Sendable {
-    private let store: TaskStore
-    private let api: RunwareAPI
+    private let store: any SubmissionStore
+    private let api: any RunwareClient
     private let webhookBaseURL: String
     private let token: WebhookToken
     private let signal: WorkSignal
@@ -31,7 +31,7 @@ final class SubmissionWorker: Sendable {
     private let pauseSchedule = RetrySchedule(initial: 30, maximum: 300)
 
     init(
-        store: TaskStore, api: RunwareAPI, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
+        store: any SubmissionStore, api: any RunwareClient, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
         ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double, spendGate: SpendGate,
         clock: any DaemonClock, logger: Logger
     ) {

@@ -18,7 +18,7 @@ import Logging
 /// with `Retry-After`, never 200.
 public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
     private static let prefix = "/webhooks/runware/"
-    private let store: TaskStore
+    private let store: any DeliveryStore
     private let token: WebhookToken
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
@@ -28,7 +28,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
     private let router: Router
 
     init(
-        store: TaskStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics,
+        store: any DeliveryStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics,
         clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
