@@ -42,9 +42,10 @@ enum PythonTools {
 
     /// Runs a program to its end and returns its exit status and combined output (kept in a file,
     /// so a chatty program never blocks on a full pipe).
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws
-        -> (status: Int32, output: String)
-    {
+    /// `directory` is the working directory (tools such as schemathesis keep caches there).
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
+    ) async throws -> (status: Int32, output: String) {
         let log = NSTemporaryDirectory() + "kontextd-tool-" + UUID().uuidString + ".log"
         FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
@@ -52,6 +53,7 @@ enum PythonTools {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = handle
         process.standardError = handle

@@ -18,6 +18,7 @@ import Testing
             _ = try await harness.waitForFinal(uuid)
         }
         let reports = NSTemporaryDirectory() + "kontextd-schemathesis-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
         let run = try await PythonTools.run(
             schemathesis,
             [
@@ -29,7 +30,7 @@ import Testing
                 "--max-examples", "25", "--seed", "20261204", "--workers", "1", "--no-shrink",
                 "--report-dir", reports, "--warnings", "off",
             ],
-            environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"])
+            environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"], directory: reports)
         try? FileManager.default.removeItem(atPath: reports)
         #expect(run.status == 0, "\(run.output.suffix(12_000))")
     }
