@@ -113,7 +113,10 @@ let package = Package(
             swiftSettings: strict),
 
         // What the test targets share (clocks, temp dirs, waits, fixtures); only tests depend on it.
-        .target(name: "KontextTesting", dependencies: ["KontextCore"], swiftSettings: strict),
+        .target(
+            name: "KontextTesting",
+            dependencies: ["KontextCore", "RunwareSimulator", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
 
         .testTarget(name: "KontextCoreTests", dependencies: ["KontextCore"], swiftSettings: strict),
         .testTarget(name: "KontextCryptoTests", dependencies: ["KontextCrypto"], swiftSettings: strict),
