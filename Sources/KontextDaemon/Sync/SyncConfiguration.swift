@@ -4,7 +4,7 @@ import KontextStore
 /// Downstream sync: the sinks every stored image (and finished task) is delivered to, and how
 /// hard to try. YAML: `sync.sinks: [a, b]` names them; each has its section `sync.sink.<name>`
 /// (swift-configuration's YAML reader refuses lists of objects).
-public struct SyncConfiguration: Sendable {
+public struct SyncConfiguration: Sendable, Equatable {
     /// The sinks, in the order of `sync.sinks`. Default none.
     public var sinks: [SinkConfiguration] = []
     /// Failed attempts before a delivery becomes a dead letter. Default 20.
@@ -34,7 +34,7 @@ public struct SyncConfiguration: Sendable {
 }
 
 /// One downstream sink.
-public struct SinkConfiguration: Sendable {
+public struct SinkConfiguration: Sendable, Equatable {
     /// Its name in `sync.sinks`: letters, digits, `-` and `_`.
     public var name: String
     /// Deliveries in flight at once for this sink. Default 4.
@@ -42,7 +42,7 @@ public struct SinkConfiguration: Sendable {
     /// The kind of sink and its settings.
     public var kind: Kind
 
-    public enum Kind: Sendable {
+    public enum Kind: Sendable, Equatable {
         case directory(DirectorySinkSettings)
         case s3(S3SinkSettings)
         case webhook(WebhookSinkSettings)
@@ -73,7 +73,7 @@ public struct SinkConfiguration: Sendable {
 }
 
 /// `type: directory`: a mirror of the images in a local (or mounted) directory tree.
-public struct DirectorySinkSettings: Sendable {
+public struct DirectorySinkSettings: Sendable, Equatable {
     /// The root directory (created when missing). Required.
     public var path: String
     /// Where each image goes below `path`. Default `{yyyy}/{mm}/{dd}/{taskUUID}/{imageUUID}.{ext}`.
@@ -86,7 +86,7 @@ public struct DirectorySinkSettings: Sendable {
 }
 
 /// `type: s3`: any S3-compatible object store, requests signed with AWS Signature V4.
-public struct S3SinkSettings: Sendable {
+public struct S3SinkSettings: Sendable, Equatable {
     /// The service URL, e.g. `https://s3.eu-central-1.amazonaws.com` or `http://127.0.0.1:9000`. Required.
     public var endpoint: String
     /// The signing region. Default `us-east-1`.
@@ -124,7 +124,7 @@ public struct S3SinkSettings: Sendable {
 }
 
 /// `type: webhook`: a signed POST (Standard Webhooks) per event to a URL.
-public struct WebhookSinkSettings: Sendable {
+public struct WebhookSinkSettings: Sendable, Equatable {
     /// The receiver's URL. Required.
     public var url: String
     /// The signing key: the bytes behind `whsec_<base64>`.

@@ -14,16 +14,20 @@ import Darwin
 public enum DurableFile {
     /// Writes `bytes` durably at `target`. `temporaryDirectory` must be on the same file system;
     /// directories between `root` (which must exist) and the target are created as needed.
+    ///
+    /// `durable: false` keeps the temporary file and the rename (never a half-written file under
+    /// the real name) but skips every fsync: for derived data that is checked when read and made
+    /// again when missing (thumbnails).
     public static func write(
-        _ bytes: [UInt8], to target: String, temporaryDirectory: String, below root: String
+        _ bytes: [UInt8], to target: String, temporaryDirectory: String, below root: String, durable: Bool = true
     ) throws(ImageFileError) {
         guard let slash = target.lastIndex(of: "/") else {
             throw ImageFileError(path: target, operation: "write", reason: "not an absolute path")
         }
         let directory = String(target[..<slash])
-        try makeDirectories(directory, below: root)
+        try makeDirectories(directory, below: root, durable: durable)
         let name = String(target[target.index(after: slash)...])
-        let temporary = try writeTemporary(bytes, in: temporaryDirectory, name: name)
+        let temporary = try writeTemporary(bytes, in: temporaryDirectory, name: name, durable: durable)
         guard rename(temporary, target) == 0 else {
             let error = ImageFileError(path: target, operation: "rename", errno: errno)
             unlink(temporary)
@@ -31,21 +35,21 @@ public enum DurableFile {
         }
         // The target directory's fsync makes the new name durable. The temporary name's removal
         // needs no fsync of its own: at worst a crash leaves a leftover that start-up deletes.
-        try syncDirectory(directory)
+        if durable { try syncDirectory(directory) }
     }
 
     /// Creates `directory` and every missing one between `root` and it, each made durable in its parent.
-    public static func makeDirectories(_ directory: String, below root: String) throws(ImageFileError) {
+    public static func makeDirectories(_ directory: String, below root: String, durable: Bool = true) throws(ImageFileError) {
         var status = stat()
         if stat(directory, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR { return }
         guard directory.hasPrefix(root + "/") else {
-            try makeDirectory(directory, syncParent: true)
+            try makeDirectory(directory, syncParent: durable)
             return
         }
         var path = root
         for component in directory.dropFirst(root.count + 1).split(separator: "/") {
             path += "/" + component
-            try makeDirectory(path, syncParent: true)
+            try makeDirectory(path, syncParent: durable)
         }
     }
 
@@ -142,7 +146,9 @@ public enum DurableFile {
         return removed
     }
 
-    private static func writeTemporary(_ bytes: [UInt8], in directory: String, name: String) throws(ImageFileError) -> String {
+    private static func writeTemporary(
+        _ bytes: [UInt8], in directory: String, name: String, durable: Bool
+    ) throws(ImageFileError) -> String {
         var descriptor: Int32 = -1
         var temporary = ""
         // O_EXCL with a random suffix: concurrent writers of the same file never share a temporary.
@@ -166,7 +172,7 @@ public enum DurableFile {
                 offset += written
             }
         }
-        if failure == nil && fsync(descriptor) != 0 {
+        if failure == nil && durable && fsync(descriptor) != 0 {
             failure = ImageFileError(path: temporary, operation: "fsync", errno: errno)
         }
         if close(descriptor) != 0 && failure == nil {
