@@ -27,7 +27,7 @@ final class ResultIngestor: Sendable {
     private let pollInterval: Double
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private let schedule = RetrySchedule(initial: 1, maximum: 60)
+    private let schedule = RetrySchedule.imageFetch
     /// Results waiting out a backoff, with the time they may be tried again (in memory: after a
     /// restart every pending result is simply tried at once).
     private let notBefore = Mutex([String: Double]())

@@ -103,14 +103,14 @@ public final class Daemon: Service {
         let submission = SubmissionWorker(
             store: store, api: api, webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token,
             signal: submitSignal, ingestSignal: ingestSignal, health: health, metrics: metrics,
-            pollInterval: configuration.pollInterval, logger: logger)
+            pollInterval: configuration.pollInterval, logger: logger, now: Self.wallClock)
         let ingestor = ResultIngestor(
             store: store, files: files, fetcher: ImageFetcher(client: client, configuration: configuration.images),
             api: configuration.runware.apiKey.isEmpty ? nil : api, configuration: configuration.images, signal: ingestSignal,
             health: health, metrics: metrics, pollInterval: configuration.pollInterval, threadPool: threadPool, logger: logger)
         let reconciler = Reconciler(
             store: store, api: api, configuration: configuration.reconcile, ingestSignal: ingestSignal, health: health,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger, now: Self.wallClock)
         if configuration.runware.apiKey.isEmpty {
             health.raise(.submissionPaused, reason: "no Runware API key configured (runware.apiKey, runware.apiKeyFile or the runware-api-key credential)")
         }
@@ -134,6 +134,10 @@ public final class Daemon: Service {
         logger.notice("shutting down: no new requests; in-flight requests finish")
         await shutdown()
     }
+
+    /// Wall-clock seconds since 1970: what the store records and deadlines are measured in. The
+    /// one place the workers' time comes from, so tests can run them on their own clock.
+    static let wallClock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     /// Stops the listeners (in-flight requests finish), the HTTP client and the store.
     private func shutdown() async {

@@ -62,6 +62,7 @@ public enum DaemonConfigurationLoader {
         result.images.maxRefetches = config.int(forKey: "images.maxRefetches", default: result.images.maxRefetches)
         result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
         result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
+        result.reconcile.giveUpAfter = config.double(forKey: "reconcile.giveUpAfter", default: result.reconcile.giveUpAfter)
 
         try DaemonConfigurationCheck.check(result)
         return result
@@ -138,6 +139,11 @@ public enum DaemonConfigurationCheck {
         }
         guard configuration.reconcile.interval > 0 else {
             throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
+        }
+        guard configuration.reconcile.giveUpAfter >= 60 else {
+            throw ConfigurationError(
+                key: "reconcile.giveUpAfter", rule: "must be >= 60 seconds (Runware's shortest ttl)",
+                value: "\(configuration.reconcile.giveUpAfter)")
         }
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")

@@ -8,7 +8,8 @@ enum RowDecoding {
     static let taskColumns = """
         task_uuid, state, request_json, request_hash, payload_json, number_results, output_format, \
         output_type, width, height, created_at, updated_at, submitted_at, finished_at, submit_attempts, \
-        error_code, error_message, submit_failures, submission_uncertain, last_polled_at
+        error_code, error_message, submit_failures, submission_uncertain, last_polled_at, send_count, poll_count, \
+        last_poll_outcome, last_poll_error
         """
 
     static let resultColumns = """
@@ -17,6 +18,8 @@ enum RowDecoding {
         """
 
     static let errorColumns = "id, task_uuid, code, message, parameter, raw_json, recorded_at"
+
+    static let unrecognisedColumns = "id, task_uuid, source, place, reason, raw_json, received_at"
 
     static func task(_ row: SQLiteStatement, operation: String) throws(StoreError) -> TaskRecord {
         let size: ImageSize?
@@ -45,6 +48,10 @@ enum RowDecoding {
         record.submitFailures = row.int(at: 17)
         record.submissionUncertain = row.int(at: 18) != 0
         record.lastPolledAt = row.optionalDouble(at: 19)
+        record.sendCount = row.int(at: 20)
+        record.pollCount = row.int(at: 21)
+        record.lastPollOutcome = row.optionalText(at: 22)
+        record.lastPollError = row.optionalText(at: 23)
         return record
     }
 
@@ -94,6 +101,17 @@ enum RowDecoding {
             parameter: row.optionalText(at: 4),
             rawJSON: row.text(at: 5),
             recordedAt: row.double(at: 6))
+    }
+
+    static func unrecognisedItem(_ row: SQLiteStatement, operation: String) throws(StoreError) -> UnrecognisedItemRecord {
+        UnrecognisedItemRecord(
+            id: row.int64(at: 0),
+            taskUUID: row.text(at: 1),
+            source: try decode(DeliverySource.self, row.text(at: 2), table: "unrecognised_items", column: "source", operation),
+            place: row.text(at: 3),
+            reason: row.text(at: 4),
+            rawJSON: row.text(at: 5),
+            receivedAt: row.double(at: 6))
     }
 
     static func decode<Value: RawRepresentable<String>>(

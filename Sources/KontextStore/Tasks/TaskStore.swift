@@ -121,11 +121,12 @@ public final class TaskStore: Sendable {
     /// move it by `.resultsProgressed` (a result proves acceptance, so a queued task becomes
     /// submitted). The raw body is kept when the delivery carried anything new; a pure duplicate
     /// stores nothing. A result for a rejected task is still stored (a result is never lost) while
-    /// the task stays rejected. Throws `.notFound` for an unknown task, `.invalidInput` when a
+    /// the task stays rejected. Unrecognised items are kept beside the task (once each) and
+    /// change nothing else. Throws `.notFound` for an unknown task, `.invalidInput` when a
     /// result or failure names another task.
     public func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
-        failures: [IncomingFailure], at time: Double
+        failures: [IncomingFailure], unrecognised: [IncomingUnrecognised] = [], at time: Double
     ) async throws(StoreError) -> DeliveryOutcome {
         if let stray = results.first(where: { $0.taskUUID != taskUUID }) {
             throw StoreError.invalidInput(
@@ -166,9 +167,26 @@ public final class TaskStore: Sendable {
                     rawJSON: failure.rawJSON, at: time, in: db)
                 newFailures.append(failure)
             }
+            var unrecognisedRecorded = 0
+            for item in unrecognised {
+                let known = try db.queryFirst(
+                    "SELECT 1 FROM unrecognised_items WHERE task_uuid = ? AND raw_json = ? LIMIT 1",
+                    [.text(taskUUID), .text(item.rawJSON)]
+                ) { _ in true } ?? false
+                if known { continue }
+                try db.run(
+                    """
+                    INSERT INTO unrecognised_items (task_uuid, source, place, reason, raw_json, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(taskUUID), .text(source.rawValue), .text(item.place), .text(item.reason), .text(item.rawJSON), .double(time)])
+                unrecognisedRecorded += 1
+            }
             guard !newResults.isEmpty || !newFailures.isEmpty else {
-                return DeliveryOutcome(
+                var outcome = DeliveryOutcome(
                     newResults: [], duplicateResults: duplicateResults, failuresRecorded: 0, state: current.state)
+                outcome.unrecognisedRecorded = unrecognisedRecorded
+                return outcome
             }
             try db.run(
                 "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
@@ -193,9 +211,11 @@ public final class TaskStore: Sendable {
                 }
             }
             try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, in: db)
-            return DeliveryOutcome(
+            var outcome = DeliveryOutcome(
                 newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
                 state: state)
+            outcome.unrecognisedRecorded = unrecognisedRecorded
+            return outcome
         }
     }
 
@@ -289,7 +309,11 @@ public final class TaskStore: Sendable {
             let errors = try db.query(
                 "SELECT \(RowDecoding.errorColumns) FROM task_errors WHERE task_uuid = ? ORDER BY id", [.text(taskUUID)]
             ) { RowDecoding.taskError($0) }
-            return TaskDetail(task: task, results: results, errors: errors)
+            let unrecognised = try db.query(
+                "SELECT \(RowDecoding.unrecognisedColumns) FROM unrecognised_items WHERE task_uuid = ? ORDER BY id",
+                [.text(taskUUID)]
+            ) { (row) throws(StoreError) in try RowDecoding.unrecognisedItem(row, operation: "task") }
+            return TaskDetail(task: task, results: results, errors: errors, unrecognised: unrecognised)
         }
     }
 

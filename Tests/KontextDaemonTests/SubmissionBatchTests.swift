@@ -1,0 +1,121 @@
+import Foundation
+import KontextCore
+import KontextCrypto
+@testable import KontextDaemon
+import KontextNet
+import KontextStore
+import Logging
+import Testing
+
+/// Batching (`runware.maxTasksPerRequest` > 1) stays safe when Runware's answer cannot be
+/// attributed per task, and `conflictTaskUUID` is read by the send's origin.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct SubmissionBatchTests {
+    final class Fixture: Sendable {
+        let store: TaskStore
+        let directory: String
+        let client = CurlHTTPClient(configuration: .init(threads: 2))
+        let runware: ScriptedRunware
+        let worker: SubmissionWorker
+
+        init(runware: ScriptedRunware, batch: Int) throws {
+            directory = NSTemporaryDirectory() + "kontextd-batch-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            store = try TaskStore(path: directory + "/store.sqlite3")
+            self.runware = runware
+            var api = DaemonConfiguration.Runware(apiURL: runware.baseURL + "/v1", apiKey: "scripted-key")
+            api.maxTasksPerRequest = batch
+            api.requestTimeout = 5
+            var logger = Logger(label: "batch-test")
+            logger.logLevel = .critical
+            worker = SubmissionWorker(
+                store: store, api: RunwareAPI(client: client, configuration: api), webhookBaseURL: "http://127.0.0.1:1",
+                token: WebhookToken(key: Array("batch-test-secret-0123456789".utf8)), signal: WorkSignal(),
+                ingestSignal: WorkSignal(), health: DaemonHealth(), metrics: DaemonMetrics(), pollInterval: 1, logger: logger,
+                now: { 1000 })
+        }
+
+        func enqueue(_ uuids: [String]) async throws {
+            for uuid in uuids {
+                _ = try await store.enqueue(NewTask(
+                    taskUUID: uuid, requestJSON: "{\"p\":\"\(uuid)\"}", payloadJSON: "{\"taskType\":\"imageInference\"}",
+                    numberResults: 1, outputFormat: .jpg, outputType: .url, expectedSize: nil))
+            }
+        }
+
+        func state(_ uuid: String) async throws -> TaskRecord {
+            try #require(try await store.task(uuid)).task
+        }
+
+        func close() async {
+            await store.close()
+            client.shutdown()
+            await runware.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    static func uuids(_ tasks: [JSONValue]) -> [String] {
+        tasks.compactMap { $0["taskUUID"]?.stringValue }
+    }
+
+    @Test func anErrorNamingNoTaskInABatchAnswerMakesItsTasksGoOneByOne() async throws {
+        let runware = try await ScriptedRunware.start { _, tasks, _ in
+            // A batch gets an error Runware did not tie to a task; single tasks are accepted.
+            tasks.count > 1 ? ScriptedRunware.error(400, code: "invalidRequestBody", taskUUID: nil) : ScriptedRunware.acknowledge(tasks)
+        }
+        let fixture = try Fixture(runware: runware, batch: 3)
+        try await fixture.enqueue(["a", "b", "c"])
+        #expect(try await fixture.worker.round(singly: false) == .splitBatch)
+        for uuid in ["a", "b", "c"] { #expect(try await fixture.state(uuid).state == .queued) }
+        for _ in 0..<3 { #expect(try await fixture.worker.round(singly: true) == .done) }
+        for uuid in ["a", "b", "c"] { #expect(try await fixture.state(uuid).state == .submitted) }
+        #expect(runware.submissions.map { Self.uuids($0) } == [["a", "b", "c"], ["a"], ["b"], ["c"]])
+        await fixture.close()
+    }
+
+    @Test func aBatchAnswerSilentAboutATaskMakesItUncertainNotAccepted() async throws {
+        let runware = try await ScriptedRunware.start { _, tasks, _ in
+            if tasks.first?["taskType"] == .string("getResponse") {
+                // Runware never got "c": the resend is safe.
+                return ScriptedRunware.error(400, code: "taskNotFound", taskUUID: "c")
+            }
+            // Acknowledges every task but the last.
+            return ScriptedRunware.acknowledge(tasks.count > 1 ? Array(tasks.dropLast()) : tasks)
+        }
+        let fixture = try Fixture(runware: runware, batch: 3)
+        try await fixture.enqueue(["a", "b", "c"])
+        #expect(try await fixture.worker.round(singly: false) == .done)
+        #expect(try await fixture.state("a").state == .submitted)
+        #expect(try await fixture.state("b").state == .submitted)
+        let silent = try await fixture.state("c")
+        #expect(silent.state == .queued)
+        #expect(silent.submissionUncertain)
+        // Asked about before any resend, then sent alone.
+        #expect(try await fixture.worker.round(singly: false) == .done)
+        #expect(try await fixture.state("c").submissionUncertain == false)
+        #expect(try await fixture.worker.round(singly: false) == .done)
+        #expect(try await fixture.state("c").state == .submitted)
+        #expect(runware.submissions.map { Self.uuids($0) } == [["a", "b", "c"], ["c"], ["c"]])
+        #expect(runware.submissions[1].first?["taskType"] == .string("getResponse"))
+        await fixture.close()
+    }
+
+    @Test func conflictTaskUUIDIsReadByTheSendsOrigin() async throws {
+        let runware = try await ScriptedRunware.start { _, tasks, _ in
+            ScriptedRunware.json(400, .object(["errors": .array(Self.uuids(tasks).map { uuid in
+                .object(["code": .string("conflictTaskUUID"), "message": .string("taken"), "taskUUID": .string(uuid)])
+            })]))
+        }
+        let fixture = try Fixture(runware: runware, batch: 2)
+        try await fixture.enqueue(["fresh", "resent"])
+        // "resent" went out before and its answer was lost.
+        try await fixture.store.recordSends(["resent"])
+        _ = try await fixture.store.recordSubmitFailure(["resent"], uncertain: false, at: 900)
+        #expect(try await fixture.worker.round(singly: false) == .done)
+        let fresh = try await fixture.state("fresh")
+        #expect(fresh.state == .rejected)
+        #expect(fresh.errorCode == "taskUUIDTaken")
+        #expect(try await fixture.state("resent").state == .submitted)
+        await fixture.close()
+    }
+}
