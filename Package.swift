@@ -56,7 +56,7 @@ let package = Package(
             dependencies: [
                 "KontextCore", "KontextCrypto", "KontextStore", "KontextNet", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -67,9 +67,10 @@ let package = Package(
         .executableTarget(
             name: "kontextd",
             dependencies: [
-                "KontextDaemon", "KontextCore", "KontextNet", "RunwareSimulator",
+                "KontextDaemon", "KontextCore", "KontextCrypto", "KontextNet", "RunwareSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The Runware simulator: library (used by tests and the demo) and executable.
@@ -103,7 +104,7 @@ let package = Package(
 
         .testTarget(name: "KontextCoreTests", dependencies: ["KontextCore"], swiftSettings: strict),
         .testTarget(name: "KontextCryptoTests", dependencies: ["KontextCrypto"], swiftSettings: strict),
-        .testTarget(name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore"], swiftSettings: strict),
+        .testTarget(name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite"], swiftSettings: strict),
         .testTarget(name: "KontextNetTests", dependencies: [
             "KontextNet",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -41,7 +41,7 @@ enum BulkTaskLoader {
     private static func fill(path: String, count: Int, prefix: String) throws {
         let db = try SQLiteConnection(path: path, role: .writer, busyTimeout: .seconds(5))
         // A scratch database being built: no journal, no fsync. The daemon reopens it in WAL mode.
-        _ = try db.query("PRAGMA journal_mode = OFF") { $0.text(at: 0) }
+        _ = try db.query("PRAGMA journal_mode = OFF") { row -> String in row["journal_mode"] }
         try db.execute("PRAGMA synchronous = OFF")
         try db.execute("PRAGMA cache_size = -131072")
         try db.execute("BEGIN")

@@ -59,7 +59,7 @@ struct ValidCase: Sendable, CustomTestStringConvertible {
         InvalidCase(patch: #"{"safety": {"mode": "strict"}}"#, field: "safety.mode", rule: "must be one of none, fast", value: #""strict""#),
         InvalidCase(patch: #"{"safety": {"checkContent": true, "mode": "none"}}"#, field: "safety.mode", rule: #"must not be "none" when checkContent is true"#, value: #""none""#),
         InvalidCase(patch: #"{"safety": {"level": 1}}"#, field: "safety.level", rule: "unknown field", value: "1"),
-        InvalidCase(patch: #"{"ttl": 59}"#, field: "ttl", rule: "must be >= 60", value: "59"),
+        InvalidCase(patch: #"{"ttl": 59}"#, field: "ttl", rule: "must be between 60 and 31536000", value: "59"),
         InvalidCase(patch: #"{"ttl": 60.5}"#, field: "ttl", rule: "must be an integer", value: "60.5"),
         InvalidCase(patch: #"{"ttl": 3600, "outputType": "base64Data"}"#, field: "ttl", rule: "only applies when outputType is URL (outputType is base64Data)", value: "3600"),
         InvalidCase(patch: #"{"includeCost": 1}"#, field: "includeCost", rule: "must be a boolean", value: "1"),
@@ -126,8 +126,8 @@ struct ValidCase: Sendable, CustomTestStringConvertible {
 
     static let accelerator: [InvalidCase] = [
         InvalidCase(patch: #"{"acceleratorOptions": 1}"#, field: "acceleratorOptions", rule: "must be an object", value: "1"),
-        InvalidCase(patch: #"{"acceleratorOptions": {"cacheEndStep": 0}}"#, field: "acceleratorOptions.cacheEndStep", rule: "must be >= 1", value: "0"),
-        InvalidCase(patch: #"{"acceleratorOptions": {"cacheStartStep": -1}}"#, field: "acceleratorOptions.cacheStartStep", rule: "must be >= 0", value: "-1"),
+        InvalidCase(patch: #"{"acceleratorOptions": {"cacheEndStep": 0}}"#, field: "acceleratorOptions.cacheEndStep", rule: "must be between 1 and 50", value: "0"),
+        InvalidCase(patch: #"{"acceleratorOptions": {"cacheStartStep": -1}}"#, field: "acceleratorOptions.cacheStartStep", rule: "must be between 0 and 49", value: "-1"),
         InvalidCase(patch: #"{"acceleratorOptions": {"cacheStartStep": 2.5}}"#, field: "acceleratorOptions.cacheStartStep", rule: "must be an integer", value: "2.5"),
         InvalidCase(patch: #"{"acceleratorOptions": {"cacheStartStepPercentage": 100}}"#, field: "acceleratorOptions.cacheStartStepPercentage", rule: "must be between 0 and 99", value: "100"),
         InvalidCase(patch: #"{"acceleratorOptions": {"cacheEndStepPercentage": 0}}"#, field: "acceleratorOptions.cacheEndStepPercentage", rule: "must be between 1 and 100", value: "0"),
@@ -141,7 +141,7 @@ struct ValidCase: Sendable, CustomTestStringConvertible {
         InvalidCase(patch: #"{"acceleratorOptions": {"teaCacheDistance": -0.1}}"#, field: "acceleratorOptions.teaCacheDistance", rule: "must be between 0 and 1", value: "-0.1"),
         InvalidCase(patch: #"{"acceleratorOptions": {"dbCacheThreshold": 2}}"#, field: "acceleratorOptions.dbCacheThreshold", rule: "must be between 0 and 1", value: "2"),
         InvalidCase(patch: #"{"acceleratorOptions": {"dbCacheThreshold": "0.2"}}"#, field: "acceleratorOptions.dbCacheThreshold", rule: "must be a number", value: #""0.2""#),
-        InvalidCase(patch: #"{"acceleratorOptions": {"dbCacheSkipInterval": 0}}"#, field: "acceleratorOptions.dbCacheSkipInterval", rule: "must be >= 1", value: "0"),
+        InvalidCase(patch: #"{"acceleratorOptions": {"dbCacheSkipInterval": 0}}"#, field: "acceleratorOptions.dbCacheSkipInterval", rule: "must be between 1 and 50", value: "0"),
         InvalidCase(patch: #"{"steps": 28, "acceleratorOptions": {"cacheStartStep": 10, "cacheEndStep": 40}}"#, field: "acceleratorOptions.cacheEndStep", rule: "must be > cacheStartStep (10) and <= steps (28)", value: "40"),
         InvalidCase(patch: #"{"steps": 28, "acceleratorOptions": {"cacheStartStep": 10, "cacheEndStep": 10}}"#, field: "acceleratorOptions.cacheEndStep", rule: "must be > cacheStartStep (10) and <= steps (28)", value: "10"),
         InvalidCase(patch: #"{"acceleratorOptions": {"cacheStartStep": 12, "cacheEndStep": 8}}"#, field: "acceleratorOptions.cacheEndStep", rule: "must be > cacheStartStep (12)", value: "8"),

@@ -83,7 +83,7 @@ struct DatabaseWriterTests {
             #expect(writer.statistics.committedGroups == groupsBefore + 2)
             #expect(writer.statistics.committedJobs == 3)
 
-            let names = try await writer.write { db in try db.query("SELECT name FROM notes ORDER BY name") { $0.text(at: 0) } }
+            let names = try await writer.write { db in try db.query("SELECT name FROM notes ORDER BY name") { row -> String in row["name"] } }
             #expect(names == ["first", "last"])
             await writer.close()
         }
@@ -93,7 +93,7 @@ struct DatabaseWriterTests {
         try await withTemporaryDirectory { dir in
             let writer = try DatabaseWriter(path: dir + "/w.sqlite", busyTimeout: .seconds(5), migrator: Self.notesMigrator)
             _ = try await writer.write { db in
-                let pages = try db.queryFirst("PRAGMA page_count") { $0.int(at: 0) } ?? 0
+                let pages = try db.queryFirst("PRAGMA page_count") { row -> Int in row["page_count"] } ?? 0
                 try db.execute("PRAGMA max_page_count = \(pages + 2)")
             }
             let gate = DispatchSemaphore(value: 0)
@@ -122,7 +122,7 @@ struct DatabaseWriterTests {
             }
             #expect(!succeeded.contains("huge"))
             // Whatever SQLite rolled back, a caller told "done" finds its row, and no other row exists.
-            let present = try await writer.write { db in try db.query("SELECT name FROM notes") { $0.text(at: 0) } }
+            let present = try await writer.write { db in try db.query("SELECT name FROM notes") { row -> String in row["name"] } }
             #expect(Set(present) == succeeded)
             await writer.close()
         }
@@ -186,8 +186,9 @@ struct DatabaseWriterTests {
                 "INSERT INTO v VALUES (?, ?, ?, ?, ?)",
                 [.integer(Int64.max), .double(0.1), .text(text), .blob([]), .null])
             let row = try #require(
-                try connection.queryFirst("SELECT i, d, t, b, n, typeof(b) FROM v") {
-                    ($0.int64(at: 0), $0.double(at: 1), $0.text(at: 2), $0.blob(at: 3), $0.optionalText(at: 4), $0.text(at: 5))
+                try connection.queryFirst("SELECT i, d, t, b, n, typeof(b) AS b_type FROM v") {
+                    row -> (Int64, Double, String, [UInt8], String?, String) in
+                    (row["i"], row["d"], row["t"], row["b"], row["n"], row["b_type"])
                 })
             #expect(row.0 == Int64.max)
             #expect(row.1 == 0.1)
@@ -196,9 +197,9 @@ struct DatabaseWriterTests {
             #expect(row.4 == nil)
             // An empty body is stored as an empty blob, not as NULL.
             #expect(row.5 == "blob")
-            #expect(try connection.queryFirst("PRAGMA journal_mode") { $0.text(at: 0) } == "wal")
-            #expect(try connection.queryFirst("PRAGMA synchronous") { $0.int(at: 0) } == 2)
-            #expect(try connection.queryFirst("PRAGMA foreign_keys") { $0.int(at: 0) } == 1)
+            #expect(try connection.queryFirst("PRAGMA journal_mode") { row -> String in row["journal_mode"] } == "wal")
+            #expect(try connection.queryFirst("PRAGMA synchronous") { row -> Int in row["synchronous"] } == 2)
+            #expect(try connection.queryFirst("PRAGMA foreign_keys") { row -> Int in row["foreign_keys"] } == 1)
         }
     }
 
@@ -235,7 +236,7 @@ struct DatabaseWriterTests {
             #expect(failed?.message.contains("migration 3") == true)
             // The failed migration left nothing behind: same version, no half-created table.
             #expect(try SchemaMigrator.currentVersion(of: first) == 2)
-            #expect(try first.queryFirst("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ok3'") { $0.int(at: 0) } == 0)
+            #expect(try first.queryFirst("SELECT COUNT(*) AS count FROM sqlite_master WHERE name = 'ok3'") { row -> Int in row["count"] } == 0)
         }
     }
 
@@ -246,7 +247,7 @@ struct DatabaseWriterTests {
             let readers = try DatabaseReaderPool(path: path, count: 2, busyTimeout: .seconds(5))
             for index in 0..<5 {
                 _ = try await writer.write { db in try db.run("INSERT INTO notes VALUES (?, NULL)", [.text("n\(index)")]) }
-                let count = try await readers.read { db in try db.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(at: 0) } }
+                let count = try await readers.read { db in try db.queryFirst("SELECT COUNT(*) AS count FROM notes") { row -> Int in row["count"] } }
                 #expect(count == index + 1)
             }
             await readers.close()

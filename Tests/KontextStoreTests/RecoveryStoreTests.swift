@@ -185,8 +185,8 @@ import Testing
         // Every connection is closed once close() returns: the journal mode can be changed, which
         // SQLite refuses while any other connection has the file open.
         let exclusive = try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: .zero)
-        #expect(try exclusive.query("PRAGMA journal_mode = DELETE") { $0.text(at: 0) } == ["delete"])
-        _ = try exclusive.query("PRAGMA journal_mode = WAL") { $0.text(at: 0) }
+        #expect(try exclusive.query("PRAGMA journal_mode = DELETE") { row -> String in row["journal_mode"] } == ["delete"])
+        _ = try exclusive.query("PRAGMA journal_mode = WAL") { row -> String in row["journal_mode"] }
         let reopened = try TaskStore(path: path)
         #expect(try await reopened.stateCounts()[.queued] == 200)
         await reopened.close()

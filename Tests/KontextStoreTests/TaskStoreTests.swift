@@ -129,7 +129,7 @@ struct TaskStoreTests {
                 taskUUID: "raw", source: .submitResponse, rawBody: body, results: [incomingResult("i", task: "raw")],
                 failures: [], at: 5)
             let kept = try await store.writer.write { db in
-                try db.queryFirst("SELECT source, raw_body FROM deliveries") { ($0.text(at: 0), $0.blob(at: 1)) }
+                try db.queryFirst("SELECT source, raw_body FROM deliveries") { row -> (String, [UInt8]) in (row["source"], row["raw_body"]) }
             }
             #expect(kept?.0 == "submitResponse")
             #expect(kept?.1 == body)

@@ -64,5 +64,5 @@ func deliver(_ imageUUIDs: [String], task: String, to store: TaskStore, at time:
 
 /// The number of rows in a table, read through the writer (so it sees every commit).
 func rowCount(_ table: String, in store: TaskStore) async throws -> Int {
-    try await store.writer.write { db in try db.queryFirst("SELECT COUNT(*) FROM \(table)") { $0.int(at: 0) } ?? -1 }
+    try await store.writer.write { db in try db.queryFirst("SELECT COUNT(*) AS count FROM \(table)") { $0["count"] } ?? -1 }
 }

@@ -64,45 +64,41 @@ struct JSONObjectReader {
         return nil
     }
 
+    /// An integer member within `range`. Both bounds are required: every integer a client sends
+    /// ends up in arithmetic somewhere (sizes, step windows, durations), so none is unbounded.
+    /// Anything outside the range — including values beyond 64 bits, `1e308`, or fractions — is
+    /// an issue naming the range; nothing here can trap.
     func integer(
-        _ key: String, minimum: Int? = nil, maximum: Int? = nil, required: Bool = false,
-        into log: inout ValidationLog
+        _ key: String, range: ClosedRange<Int>, required: Bool = false, into log: inout ValidationLog
     ) -> Int? {
         guard let value = present(key, required: required, into: &log) else { return nil }
-        let rangeRule = Self.rangeRule(minimum: minimum.map(String.init), maximum: maximum.map(String.init))
-        let number: Int
+        let rangeRule = "must be between \(range.lowerBound) and \(range.upperBound)"
+        let number: Int?
         switch value {
         case .integer(let integer):
-            number = Int(integer)
+            number = Int(exactly: integer)
         case .unsignedInteger(let integer):
-            // The parser only uses this case above Int64.max, but a hand-built value may be small.
-            guard let exact = Int(exactly: integer) else {
-                log.record(field: fieldPath(key), rule: rangeRule ?? "must fit a 64-bit integer", offending: value)
-                return nil
-            }
-            number = exact
-        case .double(let double) where double.rounded() == double && double.isFinite:
-            guard let exact = Int(exactly: double) else {
-                log.record(field: fieldPath(key), rule: rangeRule ?? "must fit a 64-bit integer", offending: value)
-                return nil
-            }
-            number = exact
+            number = Int(exactly: integer)
+        case .double(let double) where double.isFinite && double.rounded() == double:
+            // `Int(exactly:)` is nil (not a trap) for 1e308 and anything else beyond 64 bits.
+            number = Int(exactly: double)
         default:
             log.record(field: fieldPath(key), rule: "must be an integer", offending: value)
             return nil
         }
-        if let minimum, number < minimum, let rangeRule {
-            log.record(field: fieldPath(key), rule: rangeRule, offending: value)
-            return nil
-        }
-        if let maximum, number > maximum, let rangeRule {
+        guard let number, range.contains(number) else {
             log.record(field: fieldPath(key), rule: rangeRule, offending: value)
             return nil
         }
         return number
     }
 
-    func number(
+    /// A finite number member within `range` (both bounds required, as for `integer`).
+    func number(_ key: String, range: ClosedRange<Double>, into log: inout ValidationLog) -> Double? {
+        number(key, minimum: range.lowerBound, maximum: range.upperBound, into: &log)
+    }
+
+    private func number(
         _ key: String, minimum: Double? = nil, maximum: Double? = nil, into log: inout ValidationLog
     ) -> Double? {
         guard let value = present(key, required: false, into: &log) else { return nil }
@@ -174,7 +170,9 @@ struct JSONObjectReader {
     func rejectUnknownMembers(known: [String], into log: inout ValidationLog) {
         let knownSet = Set(known)
         for key in members.keys.sorted() where !knownSet.contains(key) {
-            log.record(.unknownField(fieldPath(key), value: members[key]!, nearest: EditDistance.nearest(to: key, in: known)))
+            // Past the log's capacity the issue is only counted: no suggestion is computed for it.
+            let nearest = log.hasRoom ? EditDistance.nearest(to: key, in: known) : nil
+            log.record(.unknownField(fieldPath(key), value: members[key]!, nearest: nearest))
         }
     }
 

@@ -69,4 +69,9 @@ public struct ImageSize: Sendable, Hashable, Codable, CustomStringConvertible {
         (1104, 944), (1024, 1024), (944, 1104), (880, 1184), (832, 1248), (800, 1328), (752, 1392),
         (720, 1456), (688, 1504), (672, 1568),
     ].map { ImageSize(width: $0.0, height: $0.1) }
+
+    /// The longest side of any supported size (1568).
+    public static let largestKontextSide = kontextSizes.map { max($0.width, $0.height) }.max()!
+    /// The most pixels of any supported size (1328x800 = 1,062,400).
+    public static let largestKontextPixelCount = kontextSizes.map { $0.width * $0.height }.max()!
 }

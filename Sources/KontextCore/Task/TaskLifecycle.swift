@@ -32,8 +32,9 @@ public struct InvalidTransition: Error, Sendable, Hashable, CustomStringConverti
 public enum TaskLifecycle {
     /// The state after `event`, for a task that asked for `numberResults` results.
     ///
-    /// Throws only for moves that would contradict what is already known for certain:
-    /// accepting or progressing a task that Runware rejected, or rejecting one that has run.
+    /// Throws only for moves that would contradict what is already known for certain: accepting,
+    /// progressing or failing a task that Runware rejected. Rejecting a task that has run does not
+    /// throw: it leaves the task where it is (a resend refused after the first send was accepted).
     public static func next(
         from state: TaskState, on event: TaskEvent, numberResults: Int
     ) throws(InvalidTransition) -> TaskState {

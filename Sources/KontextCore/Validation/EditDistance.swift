@@ -1,5 +1,12 @@
 /// Levenshtein distance between names, used to suggest the name a typo was meant to be.
+///
+/// The cost is the product of the two lengths, so names longer than `maximumComparedLength` get
+/// no suggestion at all: a hostile member name of a megabyte must not cost seconds of CPU per
+/// request (no real typo of a field or scheduler name is that long).
 public enum EditDistance {
+    /// Longest name (in characters) compared; longer names are never anyone's typo of a known name.
+    public static let maximumComparedLength = 64
+
     /// The number of single-character insertions, deletions and substitutions turning `a` into `b`.
     public static func levenshtein(_ a: String, _ b: String) -> Int {
         let source = Array(a), target = Array(b)
@@ -20,7 +27,10 @@ public enum EditDistance {
 
     /// The candidate closest to `name` ignoring letter case (first one on ties), with its distance;
     /// nil only when there are no candidates.
+    /// Nil as well when `name` is longer than `maximumComparedLength`.
     public static func closest(to name: String, in candidates: some Sequence<String>) -> (name: String, distance: Int)? {
+        // utf8.count first: O(1) for native strings, and never shorter than the character count.
+        guard name.utf8.count <= maximumComparedLength || name.count <= maximumComparedLength else { return nil }
         let lowered = name.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in candidates {

@@ -23,18 +23,18 @@ extension TaskValidator {
     ) -> AcceleratorOptions? {
         guard let object = task.object("acceleratorOptions", into: &log) else { return nil }
         var options = AcceleratorOptions(
-            cacheEndStep: object.integer("cacheEndStep", minimum: 1, into: &log),
-            cacheEndStepPercentage: object.integer("cacheEndStepPercentage", minimum: 1, maximum: 100, into: &log),
-            cacheMaxConsecutiveSteps: object.integer("cacheMaxConsecutiveSteps", minimum: 1, maximum: 5, into: &log),
-            cacheStartStep: object.integer("cacheStartStep", minimum: 0, into: &log),
-            cacheStartStepPercentage: object.integer("cacheStartStepPercentage", minimum: 0, maximum: 99, into: &log),
+            cacheEndStep: object.integer("cacheEndStep", range: 1...stepsRange.upperBound, into: &log),
+            cacheEndStepPercentage: object.integer("cacheEndStepPercentage", range: 1...100, into: &log),
+            cacheMaxConsecutiveSteps: object.integer("cacheMaxConsecutiveSteps", range: 1...5, into: &log),
+            cacheStartStep: object.integer("cacheStartStep", range: 0...(stepsRange.upperBound - 1), into: &log),
+            cacheStartStepPercentage: object.integer("cacheStartStepPercentage", range: 0...99, into: &log),
             fbCache: object.bool("fbCache", into: &log),
-            fbCacheThreshold: object.number("fbCacheThreshold", minimum: 0, maximum: 1, into: &log),
+            fbCacheThreshold: object.number("fbCacheThreshold", range: 0...1, into: &log),
             teaCache: object.bool("teaCache", into: &log),
-            teaCacheDistance: object.number("teaCacheDistance", minimum: 0, maximum: 1, into: &log),
+            teaCacheDistance: object.number("teaCacheDistance", range: 0...1, into: &log),
             dbCache: object.bool("dbCache", into: &log),
-            dbCacheThreshold: object.number("dbCacheThreshold", minimum: 0, maximum: 1, into: &log),
-            dbCacheSkipInterval: object.integer("dbCacheSkipInterval", minimum: 1, into: &log))
+            dbCacheThreshold: object.number("dbCacheThreshold", range: 0...1, into: &log),
+            dbCacheSkipInterval: object.integer("dbCacheSkipInterval", range: 1...stepsRange.upperBound, into: &log))
         checkCachingWindow(object, &options, steps: steps, into: &log)
         object.rejectUnknownMembers(known: acceleratorFields, into: &log)
 
@@ -103,7 +103,7 @@ extension TaskValidator {
         for (index, element) in elements.enumerated() {
             guard let item = objectElement(element, path: "lora[\(index)]", into: &log) else { continue }
             let model = item.string("model", required: true, nonEmpty: true, into: &log)
-            let weight = item.number("weight", minimum: -4, maximum: 4, into: &log)
+            let weight = item.number("weight", range: -4...4, into: &log)
             let transformer = item.enumeration("transformer", allowed: LoraSpec.transformers, into: &log)
             item.rejectUnknownMembers(known: loraFields, into: &log)
             if let model { specs.append(LoraSpec(model: model, weight: weight, transformer: transformer)) }
@@ -119,12 +119,12 @@ extension TaskValidator {
         for (index, element) in elements.enumerated() {
             guard let item = objectElement(element, path: "ipAdapters[\(index)]", into: &log) else { continue }
             let model = item.string("model", required: true, nonEmpty: true, into: &log)
-            let weight = item.number("weight", minimum: -4, maximum: 4, into: &log)
+            let weight = item.number("weight", range: -4...4, into: &log)
             let guideImages = readImageList(item, "guideImages", required: true, into: &log)
             let combineMethod = item.string("combineMethod", nonEmpty: true, into: &log)
             let embedScaling = item.string("embedScaling", nonEmpty: true, into: &log)
             let weightType = item.string("weightType", nonEmpty: true, into: &log)
-            let weightComposition = item.number("weightComposition", minimum: 0, maximum: 1, into: &log)
+            let weightComposition = item.number("weightComposition", range: 0...1, into: &log)
             item.rejectUnknownMembers(known: ipAdapterFields, into: &log)
             if let model, let guideImages {
                 specs.append(IPAdapterSpec(
@@ -140,14 +140,14 @@ extension TaskValidator {
     static func readUltralytics(_ task: JSONObjectReader, into log: inout ValidationLog) -> UltralyticsOptions? {
         guard let object = task.object("ultralytics", into: &log) else { return nil }
         let options = UltralyticsOptions(
-            cfgScale: object.number("CFGScale", minimum: 0, maximum: 50, into: &log),
-            confidence: object.number("confidence", minimum: 0, maximum: 1, into: &log),
-            maskBlur: object.integer("maskBlur", minimum: 0, maximum: 100, into: &log),
-            maskPadding: object.integer("maskPadding", minimum: 0, maximum: 20, into: &log),
+            cfgScale: object.number("CFGScale", range: 0...50, into: &log),
+            confidence: object.number("confidence", range: 0...1, into: &log),
+            maskBlur: object.integer("maskBlur", range: 0...100, into: &log),
+            maskPadding: object.integer("maskPadding", range: 0...20, into: &log),
             negativePrompt: object.string("negativePrompt", into: &log),
             positivePrompt: object.string("positivePrompt", into: &log),
-            steps: object.integer("steps", minimum: 1, maximum: 100, into: &log),
-            strength: object.number("strength", minimum: 0, maximum: 1, into: &log))
+            steps: object.integer("steps", range: 1...100, into: &log),
+            strength: object.number("strength", range: 0...1, into: &log))
         object.rejectUnknownMembers(known: ultralyticsFields, into: &log)
         return options
     }

@@ -10,6 +10,17 @@ public enum TaskValidator {
     public static let promptLength = 2...3000
     /// Largest seed: the reference's maximum, 9223372036854776000, is 2^63 rounded by a float.
     public static let maximumSeed: UInt64 = 1 << 63
+    /// Steps bounds (reference: 1–50); also bounds every step count in `acceleratorOptions`.
+    public static let stepsRange = 1...50
+    /// `ttl` bounds in seconds. The reference gives only the minimum; a year is far beyond any use
+    /// of a result URL and keeps every sum of a timestamp and a ttl far from overflow.
+    public static let ttlRange = 60...31_536_000
+    /// `trueCFGScale` bounds. The reference gives none; this is wide on purpose (Runware's own
+    /// check decides inside it) and only keeps absurd values such as 1e308 out of the store.
+    public static let trueCFGScaleRange: ClosedRange<Double> = -100...100
+    /// `width`/`height` bounds: no side of any supported size is larger (the supported pair is
+    /// checked after), so a size is rejected before any arithmetic on it.
+    public static let sideRange = 1...ImageSize.largestKontextSide
 
     /// Every member a task object may have, in schema order (also the order issues are reported in).
     public static let knownFields = [
@@ -36,14 +47,14 @@ public enum TaskValidator {
         let referenceImages = readReferenceImages(task, into: &log)
         let size = readSize(task, into: &log)
         let seed = readSeed(task, into: &log)
-        let steps = task.integer("steps", minimum: 1, maximum: 50, into: &log)
+        let steps = task.integer("steps", range: stepsRange, into: &log)
         let scheduler = readScheduler(task, into: &log)
-        let cfgScale = task.number("CFGScale", minimum: 0, maximum: 20, into: &log)
-        let trueCFGScale = task.number("trueCFGScale", into: &log)
-        let numberResults = task.integer("numberResults", minimum: 1, maximum: 20, into: &log)
+        let cfgScale = task.number("CFGScale", range: 0...20, into: &log)
+        let trueCFGScale = task.number("trueCFGScale", range: trueCFGScaleRange, into: &log)
+        let numberResults = task.integer("numberResults", range: 1...20, into: &log)
         let outputType = readOutputType(task, into: &log)
         let outputFormat = readOutputFormat(task, into: &log)
-        let outputQuality = task.integer("outputQuality", minimum: 20, maximum: 99, into: &log)
+        let outputQuality = task.integer("outputQuality", range: 20...99, into: &log)
         let uploadEndpoint = readHTTPURL(task, "uploadEndpoint", into: &log)
         let webhookURL = readWebhookURL(task, origin: origin, into: &log)
         let deliveryMethod = readDeliveryMethod(task, origin: origin, into: &log)
@@ -172,7 +183,7 @@ public enum TaskValidator {
     private static func readTTL(
         _ task: JSONObjectReader, outputType: OutputType?, outputTypeGiven: Bool, into log: inout ValidationLog
     ) -> Int? {
-        guard let ttl = task.integer("ttl", minimum: 60, into: &log) else { return nil }
+        guard let ttl = task.integer("ttl", range: ttlRange, into: &log) else { return nil }
         // Only judge the pairing when outputType itself is valid (or defaulted to URL).
         let effectiveType = outputTypeGiven ? outputType : .url
         if let effectiveType, effectiveType != .url {
@@ -187,8 +198,8 @@ public enum TaskValidator {
     // MARK: Generation fields
 
     private static func readSize(_ task: JSONObjectReader, into log: inout ValidationLog) -> ImageSize? {
-        let width = task.integer("width", minimum: 1, into: &log)
-        let height = task.integer("height", minimum: 1, into: &log)
+        let width = task.integer("width", range: sideRange, into: &log)
+        let height = task.integer("height", range: sideRange, into: &log)
         switch (task.contains("width"), task.contains("height")) {
         case (true, false):
             log.record(.missing(field: "height", rule: "width and height go together: give both or neither"))
@@ -213,6 +224,7 @@ public enum TaskValidator {
         return size
     }
 
+    /// Squared distance between sizes; both sides are within `sideRange` here, so it cannot overflow.
     private static func distance(_ a: ImageSize, _ b: ImageSize) -> Int {
         let dx = a.width - b.width, dy = a.height - b.height
         return dx * dx + dy * dy

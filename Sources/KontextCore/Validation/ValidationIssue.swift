@@ -82,16 +82,43 @@ public struct TaskValidationError: Error, Sendable, Hashable, CustomStringConver
 
 /// What validating one task object found: the violations (which reject it) and the warnings
 /// (which do not), in the order they were found.
+///
+/// At most `maximumIssues` are kept: a hostile body with a hundred thousand bad members gets a
+/// bounded answer (and bounded work), the rest counted in one closing issue.
 struct ValidationLog {
-    var issues: [ValidationIssue] = []
+    /// Issues kept in full; beyond this they are only counted.
+    static let maximumIssues = 100
+
+    private(set) var recorded: [ValidationIssue] = []
+    private(set) var omitted = 0
     var warnings: [String] = []
 
+    /// False once `maximumIssues` are kept: callers skip costly work (typo suggestions) for issues
+    /// that would only be counted.
+    var hasRoom: Bool { recorded.count < Self.maximumIssues }
+
+    /// Every issue kept, followed by one counting those left out, if any.
+    var issues: [ValidationIssue] {
+        guard omitted > 0 else { return recorded }
+        return recorded + [ValidationIssue(
+            field: "task", rule: "has \(omitted) more issue\(omitted == 1 ? "" : "s") not listed (only the first \(Self.maximumIssues) are)",
+            value: String(omitted))]
+    }
+
     mutating func record(_ issue: ValidationIssue) {
-        issues.append(issue)
+        guard hasRoom else {
+            omitted += 1
+            return
+        }
+        recorded.append(issue)
     }
 
     mutating func record(field: String, rule: String, offending: JSONValue) {
-        issues.append(ValidationIssue(field: field, rule: rule, offending: offending))
+        guard hasRoom else {
+            omitted += 1
+            return
+        }
+        recorded.append(ValidationIssue(field: field, rule: rule, offending: offending))
     }
 
     mutating func warn(_ warning: String) {

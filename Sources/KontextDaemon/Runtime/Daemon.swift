@@ -38,7 +38,16 @@ public final class Daemon: Service {
         self.logger = logger
         self.metrics = metrics
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
-        self.store = try TaskStore(path: configuration.stateDirectory + "/kontextd.sqlite3")
+        let commits = metrics.storeCommits
+        let committedWrites = metrics.storeCommittedWrites
+        self.store = try TaskStore(
+            path: configuration.stateDirectory + "/kontextd.sqlite3",
+            configuration: StoreConfiguration(
+                logger: logger,
+                onCommit: { writes in
+                    commits.increment()
+                    committedWrites.increment(by: writes)
+                }))
         self.files = try ImageFileStore(root: configuration.stateDirectory)
         let removed = try files.removeTemporaryFiles()
         if removed > 0 { logger.notice("removed temporary image files left by an interrupted run", metadata: ["count": "\(removed)"]) }

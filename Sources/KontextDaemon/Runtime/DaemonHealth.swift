@@ -6,7 +6,8 @@ import Synchronization
 public final class DaemonHealth: Sendable {
     /// A condition that degrades the daemon.
     public enum Condition: String, Sendable, Hashable, CaseIterable {
-        /// Runware refuses the API key or the account (401/402/403): submission is paused.
+        /// Runware refuses the API key (401) or the account has no credit (402): submission is paused.
+        /// A 403 is a per-task refusal and rejects that task only.
         case submissionPaused
         /// The database or the image directory cannot be written (disk full, read-only).
         case storageUnavailable

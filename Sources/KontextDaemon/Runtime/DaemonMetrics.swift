@@ -29,6 +29,8 @@ public struct DaemonMetrics: Sendable {
     let polls: Counter
     let pollFailures: Counter
     let tasksGivenUp: Counter
+    let storeCommits: Counter
+    let storeCommittedWrites: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -57,6 +59,9 @@ public struct DaemonMetrics: Sendable {
         polls = counter("kontextd_reconciler_polls_total")
         pollFailures = counter("kontextd_reconciler_poll_failures_total")
         tasksGivenUp = counter("kontextd_tasks_given_up_total")
+        // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
+        storeCommits = counter("kontextd_store_commits_total")
+        storeCommittedWrites = counter("kontextd_store_committed_writes_total")
     }
 
     /// Counts `count` items of a Runware body that could not be understood, by the body's kind.

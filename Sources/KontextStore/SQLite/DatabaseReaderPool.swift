@@ -1,15 +1,18 @@
 import Foundation
+import Logging
 
 /// Read connections on their own threads, for queries that must not wait behind writes.
 ///
 /// WAL mode lets readers see the last committed state while the writer works. Each read runs
 /// in its own read transaction, so a multi-query read sees one consistent snapshot.
 public final class DatabaseReaderPool: Sendable {
-    private let queue = JobQueue<@Sendable (SQLiteConnection) -> Void>()
+    private let queue = JobQueue<@Sendable (SQLiteConnection, Logger) -> Void>()
     private let completions: [ThreadCompletion]
 
     /// Opens `count` read connections to the existing database at `path`, one thread each.
-    public init(path: String, count: Int, busyTimeout: Duration) throws(StoreError) {
+    public init(
+        path: String, count: Int, busyTimeout: Duration, logger: Logger = Logger(label: "kontextd.store")
+    ) throws(StoreError) {
         let count = max(1, count)
         var handoffs: [ConnectionHandoff] = []
         for _ in 0..<count {
@@ -21,7 +24,7 @@ public final class DatabaseReaderPool: Sendable {
             let completion = ThreadCompletion()
             completions.append(completion)
             let thread = Thread {
-                Self.run(connection: handoff.take(), queue: queue)
+                Self.run(connection: handoff.take(), queue: queue, logger: logger)
                 completion.finish()
             }
             thread.name = "kontextd-store-reader-\(index)"
@@ -41,20 +44,20 @@ public final class DatabaseReaderPool: Sendable {
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job: @Sendable (SQLiteConnection) -> Void = { connection in
+            let job: @Sendable (SQLiteConnection, Logger) -> Void = { connection, logger in
                 do {
                     try connection.execute("BEGIN")
                     let value: T
                     do {
                         value = try body(connection)
                     } catch {
-                        try? connection.execute("ROLLBACK")
+                        Self.rollBack(connection, after: error, logger: logger)
                         throw error
                     }
                     try connection.execute("COMMIT")
                     continuation.resume(returning: value)
                 } catch {
-                    if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                    if connection.isInTransaction { Self.rollBack(connection, after: error, logger: logger) }
                     continuation.resume(throwing: error)
                 }
             }
@@ -70,9 +73,20 @@ public final class DatabaseReaderPool: Sendable {
         for completion in completions { await completion.wait() }
     }
 
-    private static func run(connection: SQLiteConnection, queue: JobQueue<@Sendable (SQLiteConnection) -> Void>) {
+    /// Ends a failed read transaction; a connection that cannot is reported (its next read fails too).
+    private static func rollBack(_ connection: SQLiteConnection, after error: any Error, logger: Logger) {
+        do { try connection.execute("ROLLBACK") } catch let rollback {
+            logger.error(
+                "could not end a failed read transaction",
+                metadata: ["error": "\(rollback)", "read_error": "\(error)", "path": "\(connection.path)"])
+        }
+    }
+
+    private static func run(
+        connection: SQLiteConnection, queue: JobQueue<@Sendable (SQLiteConnection, Logger) -> Void>, logger: Logger
+    ) {
         while let job = queue.takeOne() {
-            job(connection)
+            job(connection, logger)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// The only write connection to a database, on its own thread, committing in groups.
@@ -20,10 +21,16 @@ public final class DatabaseWriter: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    /// Counts kept for tests and metrics.
+    /// Committed groups and jobs: tests read them; `onCommit` hands each commit to the daemon's
+    /// metrics (`kontextd_store_commits_total`, `kontextd_store_committed_writes_total`).
     final class Statistics: Sendable {
         private let values = Mutex((groups: 0, jobs: 0))
-        func recordCommit(jobs: Int) { values.withLock { $0.groups += 1; $0.jobs += jobs } }
+        private let onCommit: (@Sendable (Int) -> Void)?
+        init(onCommit: (@Sendable (Int) -> Void)?) { self.onCommit = onCommit }
+        func recordCommit(jobs: Int) {
+            values.withLock { $0.groups += 1; $0.jobs += jobs }
+            onCommit?(jobs)
+        }
         var committedGroups: Int { values.withLock { $0.groups } }
         var committedJobs: Int { values.withLock { $0.jobs } }
     }
@@ -31,21 +38,26 @@ public final class DatabaseWriter: Sendable {
     private let queue = JobQueue<Job>()
     private let completion = ThreadCompletion()
     private let checkpointer: WALCheckpointer
-    let statistics = Statistics()
+    let statistics: Statistics
 
     /// Opens (creating if needed) the database at `path`, migrates it, and starts the writer thread.
-    public init(path: String, busyTimeout: Duration, migrator: SchemaMigrator) throws(StoreError) {
+    /// `onCommit` is called on the writer thread with each committed group's size.
+    public init(
+        path: String, busyTimeout: Duration, migrator: SchemaMigrator,
+        logger: Logger = Logger(label: "kontextd.store"), onCommit: (@Sendable (Int) -> Void)? = nil
+    ) throws(StoreError) {
         let connection = try SQLiteConnection(path: path, role: .writer, busyTimeout: busyTimeout)
         try migrator.migrate(connection)
         // Checkpoints run on their own thread: a commit never waits for WAL pages to be copied back.
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
-        self.checkpointer = try WALCheckpointer(path: path, busyTimeout: busyTimeout)
+        self.checkpointer = try WALCheckpointer(path: path, busyTimeout: busyTimeout, logger: logger)
+        self.statistics = Statistics(onCommit: onCommit)
         let handoff = ConnectionHandoff(connection)
         let queue = self.queue
         let completion = self.completion
         let statistics = self.statistics
         let thread = Thread {
-            Self.run(connection: handoff.take(), queue: queue, statistics: statistics)
+            Self.run(connection: handoff.take(), queue: queue, statistics: statistics, logger: logger)
             completion.finish()
         }
         thread.name = "kontextd-store-writer"
@@ -91,15 +103,15 @@ public final class DatabaseWriter: Sendable {
 
     // MARK: The writer thread
 
-    private static func run(connection: SQLiteConnection, queue: JobQueue<Job>, statistics: Statistics) {
+    private static func run(connection: SQLiteConnection, queue: JobQueue<Job>, statistics: Statistics, logger: Logger) {
         while true {
             let group = queue.takeAll()
             if group.isEmpty { return }
-            runGroup(group, on: connection, statistics: statistics)
+            runGroup(group, on: connection, statistics: statistics, logger: logger)
         }
     }
 
-    private static func runGroup(_ group: [Job], on connection: SQLiteConnection, statistics: Statistics) {
+    private static func runGroup(_ group: [Job], on connection: SQLiteConnection, statistics: Statistics, logger: Logger) {
         var next = 0
         while next < group.count {
             do {
@@ -121,8 +133,15 @@ public final class DatabaseWriter: Sendable {
                     succeeded.append((job, resume))
                 } catch {
                     if connection.isInTransaction {
-                        try? connection.execute("ROLLBACK TO kx_job")
-                        try? connection.execute("RELEASE kx_job")
+                        do {
+                            try connection.execute("ROLLBACK TO kx_job")
+                            try connection.execute("RELEASE kx_job")
+                        } catch let rollback {
+                            // The job's partial work may stay in the group; its caller still gets its error.
+                            logger.error(
+                                "could not roll back a failed write alone",
+                                metadata: ["error": "\(rollback)", "write_error": "\(error)"])
+                        }
                         job.fail(error)
                     } else {
                         job.fail(error)
@@ -142,7 +161,13 @@ public final class DatabaseWriter: Sendable {
             do {
                 try connection.run("COMMIT")
             } catch {
-                if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                if connection.isInTransaction {
+                    do { try connection.execute("ROLLBACK") } catch let rollback {
+                        logger.error(
+                            "could not roll back after a failed COMMIT",
+                            metadata: ["error": "\(rollback)", "commit_error": "\(error)"])
+                    }
+                }
                 for entry in succeeded { entry.job.fail(error) }
                 continue
             }

@@ -47,7 +47,7 @@ public final class SQLiteConnection {
         try execute("PRAGMA foreign_keys = ON")
         switch role {
         case .writer:
-            let mode = try query("PRAGMA journal_mode = WAL") { $0.text(at: 0) }.first ?? ""
+            let mode: String = try queryFirst("PRAGMA journal_mode = WAL") { $0["journal_mode"] } ?? ""
             guard mode.lowercased() == "wal" else {
                 throw StoreError(
                     kind: .sqlite, message: "journal_mode is \(mode), WAL was requested (\(path))",
@@ -106,15 +106,16 @@ public final class SQLiteConnection {
         }
     }
 
-    /// Runs a query and maps every row with `row` (which reads columns of the current row).
+    /// Runs a query and maps every row with `row`, which reads the row's columns by name.
     public func query<T>(
         _ sql: String, _ values: [SQLiteValue] = [],
-        row: (SQLiteStatement) throws(StoreError) -> T
+        row: (SQLiteRow) throws(StoreError) -> T
     ) throws(StoreError) -> [T] {
         try withStatement(sql, values) { (statement) throws(StoreError) -> [T] in
             var rows: [T] = []
+            let current = statement.row
             while try statement.step() {
-                rows.append(try row(statement))
+                rows.append(try row(current))
             }
             return rows
         }
@@ -123,10 +124,10 @@ public final class SQLiteConnection {
     /// Runs a query and maps its first row, or nil when there is none.
     public func queryFirst<T>(
         _ sql: String, _ values: [SQLiteValue] = [],
-        row: (SQLiteStatement) throws(StoreError) -> T
+        row: (SQLiteRow) throws(StoreError) -> T
     ) throws(StoreError) -> T? {
         try withStatement(sql, values) { (statement) throws(StoreError) -> T? in
-            try statement.step() ? try row(statement) : nil
+            try statement.step() ? try row(statement.row) : nil
         }
     }
 

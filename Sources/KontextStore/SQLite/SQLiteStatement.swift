@@ -2,14 +2,19 @@ import CSQLite
 
 /// A prepared SQLite statement with typed binding, stepping and column reads.
 ///
-/// Belongs to the connection that prepared it and, like it, to one thread. Parameters and
-/// columns are numbered from 0 here (SQLite's parameters start at 1; the offset is applied
-/// inside). Text and blobs are bound with `SQLITE_TRANSIENT`, so SQLite copies them.
+/// Belongs to the connection that prepared it and, like it, to one thread. Parameters are
+/// numbered from 0 here (SQLite's start at 1; the offset is applied inside); columns are read
+/// by name through `SQLiteRow`. Text and blobs are bound with `SQLITE_TRANSIENT`, so SQLite
+/// copies them.
 public final class SQLiteStatement {
     /// The SQL text, kept for error reports.
     public let sql: String
     let handle: OpaquePointer
     private let connection: OpaquePointer
+    /// Column name → index, built on first use: once per prepared (and cached) statement.
+    private var columnIndexes: [String: Int32]?
+    /// Record layouts resolved against this statement, by layout type.
+    private var layouts: [ObjectIdentifier: any SQLiteRowLayout] = [:]
 
     init(connection: OpaquePointer, sql: String, persistent: Bool) throws(StoreError) {
         var statement: OpaquePointer?
@@ -42,8 +47,11 @@ public final class SQLiteStatement {
 
     /// Binds UTF-8 text to the parameter at `index` (0-based); SQLite copies it.
     public func bind(_ value: String, at index: Int) throws(StoreError) {
-        let length = Int32(value.utf8.count)
-        let code = value.withCString { sqlite3_bind_text(handle, Int32(index + 1), $0, length, kx_sqlite_transient()) }
+        // The 64-bit form: a length beyond Int32 is SQLite's SQLITE_TOOBIG error, not a Swift trap.
+        let length = sqlite3_uint64(value.utf8.count)
+        let code = value.withCString {
+            sqlite3_bind_text64(handle, Int32(index + 1), $0, length, kx_sqlite_transient(), UInt8(SQLITE_UTF8))
+        }
         try check(code, operation: "bind")
     }
 
@@ -55,7 +63,7 @@ public final class SQLiteStatement {
             code = sqlite3_bind_zeroblob(handle, Int32(index + 1), 0)
         } else {
             code = value.withUnsafeBytes {
-                sqlite3_bind_blob(handle, Int32(index + 1), $0.baseAddress, Int32($0.count), kx_sqlite_transient())
+                sqlite3_bind_blob64(handle, Int32(index + 1), $0.baseAddress, sqlite3_uint64($0.count), kx_sqlite_transient())
             }
         }
         try check(code, operation: "bind")
@@ -106,53 +114,39 @@ public final class SQLiteStatement {
 
     // MARK: Columns
 
-    /// True when the column at `index` of the current row is NULL.
-    public func isNull(at index: Int) -> Bool {
-        sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
+    /// The current row, read by column name.
+    public var row: SQLiteRow { SQLiteRow(statement: self) }
+
+    /// The index of the column named `name`, or nil when the statement returns no such column.
+    func columnIndex(_ name: String) -> Int32? {
+        if let columnIndexes { return columnIndexes[name] }
+        var indexes: [String: Int32] = [:]
+        for index in 0..<sqlite3_column_count(handle) {
+            guard let cName = sqlite3_column_name(handle, index) else { continue }
+            // The first column of a name wins, as in SQLite's own lookups.
+            let name = String(cString: cName)
+            if indexes[name] == nil { indexes[name] = index }
+        }
+        columnIndexes = indexes
+        return indexes[name]
     }
 
-    /// The column at `index` as a 64-bit integer (0 for NULL).
-    public func int64(at index: Int) -> Int64 {
-        sqlite3_column_int64(handle, Int32(index))
+    /// The column named `name`, for a `SQLiteRowLayout`; throws naming the column and the SQL.
+    public func column(_ name: String) throws(StoreError) -> SQLiteColumn {
+        guard let index = columnIndex(name) else {
+            throw StoreError(
+                kind: .sqlite, message: "the statement returns no column \"\(name)\"", sql: sql, operation: "column")
+        }
+        return SQLiteColumn(name: name, index: index)
     }
 
-    /// The column at `index` as an Int (0 for NULL).
-    public func int(at index: Int) -> Int {
-        Int(sqlite3_column_int64(handle, Int32(index)))
-    }
-
-    /// The column at `index` as an Int, or nil for NULL.
-    public func optionalInt(at index: Int) -> Int? {
-        isNull(at: index) ? nil : int(at: index)
-    }
-
-    /// The column at `index` as a double (0 for NULL).
-    public func double(at index: Int) -> Double {
-        sqlite3_column_double(handle, Int32(index))
-    }
-
-    /// The column at `index` as a double, or nil for NULL.
-    public func optionalDouble(at index: Int) -> Double? {
-        isNull(at: index) ? nil : double(at: index)
-    }
-
-    /// The column at `index` as UTF-8 text ("" for NULL).
-    public func text(at index: Int) -> String {
-        guard let bytes = sqlite3_column_text(handle, Int32(index)) else { return "" }
-        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-    }
-
-    /// The column at `index` as text, or nil for NULL.
-    public func optionalText(at index: Int) -> String? {
-        isNull(at: index) ? nil : text(at: index)
-    }
-
-    /// The column at `index` as bytes (empty for NULL or an empty blob).
-    public func blob(at index: Int) -> [UInt8] {
-        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
-        guard count > 0, let pointer = sqlite3_column_blob(handle, Int32(index)) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    /// `Layout` resolved against this statement: built on first use, then cached with it.
+    func layout<Layout: SQLiteRowLayout>(_: Layout.Type) throws(StoreError) -> Layout {
+        let key = ObjectIdentifier(Layout.self)
+        if let cached = layouts[key] as? Layout { return cached }
+        let layout = try Layout(self)
+        layouts[key] = layout
+        return layout
     }
 
     private func check(_ code: Int32, operation: String) throws(StoreError) {

@@ -20,7 +20,7 @@ public struct SchemaMigrator: Sendable {
 
     /// The schema version recorded in the file.
     public static func currentVersion(of connection: SQLiteConnection) throws(StoreError) -> Int {
-        try connection.queryFirst("PRAGMA user_version") { $0.int(at: 0) } ?? 0
+        try connection.queryFirst("PRAGMA user_version") { $0["user_version"] } ?? 0
     }
 
     /// Applies the missing migrations in one `BEGIN IMMEDIATE` transaction; returns how many ran.

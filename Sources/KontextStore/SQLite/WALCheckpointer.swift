@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 import Synchronization
 
 /// Copies committed WAL pages back into the database file, on its own thread and connection.
@@ -13,11 +14,11 @@ final class WALCheckpointer: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
     private let completion = ThreadCompletion()
 
-    init(path: String, busyTimeout: Duration, interval: Duration = .milliseconds(200)) throws(StoreError) {
+    init(path: String, busyTimeout: Duration, interval: Duration = .milliseconds(200), logger: Logger) throws(StoreError) {
         let handoff = ConnectionHandoff(try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: busyTimeout))
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         let thread = Thread { [self] in
-            Self.run(connection: handoff.take(), stopped: stopped, wakeUp: wakeUp, nanoseconds: nanoseconds)
+            Self.run(connection: handoff.take(), stopped: stopped, wakeUp: wakeUp, nanoseconds: nanoseconds, logger: logger)
             // The connection is closed by now: whoever waits on close() may open the file exclusively.
             completion.finish()
         }
@@ -25,13 +26,38 @@ final class WALCheckpointer: Sendable {
         thread.start()
     }
 
-    private static func run(connection: SQLiteConnection, stopped: borrowing Mutex<Bool>, wakeUp: DispatchSemaphore, nanoseconds: Int) {
+    private static func run(
+        connection: SQLiteConnection, stopped: borrowing Mutex<Bool>, wakeUp: DispatchSemaphore, nanoseconds: Int,
+        logger: Logger
+    ) {
+        // A failure loses nothing (the pages stay in the WAL for the next try) but a WAL that is
+        // never copied back grows without bound: say so once when checkpoints start failing and
+        // once when they work again, not every 200 ms.
+        var failing = false
         while !stopped.withLock({ $0 }) {
             _ = wakeUp.wait(timeout: .now() + .nanoseconds(nanoseconds))
-            // SQLITE_BUSY or an I/O error here loses nothing: the pages stay in the WAL for the next try.
-            _ = try? connection.query("PRAGMA wal_checkpoint(PASSIVE)") { $0.int(at: 0) }
+            do {
+                _ = try connection.query("PRAGMA wal_checkpoint(PASSIVE)") { row -> Int in row["busy"] }
+                if failing {
+                    failing = false
+                    logger.notice("WAL checkpoints work again", metadata: ["path": "\(connection.path)"])
+                }
+            } catch {
+                if !failing {
+                    failing = true
+                    logger.warning(
+                        "WAL checkpoint failed; the WAL keeps growing until one succeeds",
+                        metadata: ["error": "\(error)", "path": "\(connection.path)"])
+                }
+            }
         }
-        _ = try? connection.query("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(at: 0) }
+        do {
+            _ = try connection.query("PRAGMA wal_checkpoint(TRUNCATE)") { row -> Int in row["busy"] }
+        } catch {
+            logger.warning(
+                "final WAL checkpoint failed; the next open replays the WAL",
+                metadata: ["error": "\(error)", "path": "\(connection.path)"])
+        }
     }
 
     /// Asks the thread to finish (after a last checkpoint) without waiting for it.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// How a `TaskStore` opens its database.
 public struct StoreConfiguration: Sendable {
@@ -11,15 +12,26 @@ public struct StoreConfiguration: Sendable {
     /// The clock for times the caller does not pass (task creation): seconds since 1970.
     /// Default: the system's wall clock.
     public var clock: @Sendable () -> Double
+    /// Where the store reports what it cannot do and does not throw for (a failed WAL checkpoint,
+    /// a failed rollback). Default: a logger labelled `kontextd.store`.
+    public var logger: Logger
+    /// Called on the writer thread after each committed group with the number of writes it
+    /// committed (the daemon counts groups and writes as metrics). Must return quickly.
+    /// Default: nothing.
+    public var onCommit: (@Sendable (_ writes: Int) -> Void)?
 
     /// Creates a configuration; every argument has the default documented on its property.
     public init(
         readerCount: Int = 2,
         busyTimeout: Duration = .seconds(5),
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        logger: Logger = Logger(label: "kontextd.store"),
+        onCommit: (@Sendable (_ writes: Int) -> Void)? = nil
     ) {
         self.readerCount = readerCount
         self.busyTimeout = busyTimeout
         self.clock = clock
+        self.logger = logger
+        self.onCommit = onCommit
     }
 }

@@ -20,7 +20,7 @@ extension TaskStore {
                     [.double(time), .integer(uncertain ? 1 : 0), .text(uuid)])
                 guard changed == 1 else { throw StoreError.notFound("task", key: uuid, operation: "recordSubmitFailure") }
                 counts[uuid] = try db.queryFirst("SELECT submit_failures FROM tasks WHERE task_uuid = ?", [.text(uuid)]) {
-                    $0.int(at: 0)
+                    $0["submit_failures"]
                 } ?? 0
             }
             return counts
@@ -79,9 +79,9 @@ extension TaskStore {
             var progress: [TaskProgress] = []
             for task in tasks {
                 let counts = try db.queryFirst(
-                    "SELECT COUNT(*), COALESCE(SUM(state = 'stored'), 0) FROM results WHERE task_uuid = ?",
+                    "SELECT COUNT(*) AS announced, COALESCE(SUM(state = 'stored'), 0) AS stored FROM results WHERE task_uuid = ?",
                     [.text(task.taskUUID)]
-                ) { ($0.int(at: 0), $0.int(at: 1)) } ?? (0, 0)
+                ) { (row) -> (Int, Int) in (row["announced"], row["stored"]) } ?? (0, 0)
                 progress.append(TaskProgress(task: task, announced: counts.0, stored: counts.1))
             }
             return progress
@@ -132,7 +132,7 @@ extension TaskStore {
     @discardableResult
     public func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int {
         try await write("replaceResultSource") { (db) throws(StoreError) -> Int in
-            guard let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
+            guard let state: String = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0["state"] }) else {
                 throw StoreError.notFound("result", key: imageUUID, operation: "replaceResultSource")
             }
             guard state == ResultState.pending.rawValue else {
@@ -141,7 +141,7 @@ extension TaskStore {
             try db.run(
                 "UPDATE results SET source_value = ?, fetch_attempts = 0, refetches = refetches + 1 WHERE image_uuid = ?",
                 [.text(sourceValue), .text(imageUUID)])
-            return try db.queryFirst("SELECT refetches FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { $0.int(at: 0) } ?? 0
+            return try db.queryFirst("SELECT refetches FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { $0["refetches"] } ?? 0
         }
     }
 
@@ -149,7 +149,7 @@ extension TaskStore {
     /// webhook that was lost (or never sent) and a result that would otherwise have been missed.
     public func repairCount() async throws(StoreError) -> Int {
         try await read("repairCount") { (db) throws(StoreError) -> Int in
-            try db.queryFirst("SELECT COUNT(*) FROM results WHERE received_via = 'poll'", [], row: { $0.int(at: 0) }) ?? 0
+            try db.queryFirst("SELECT COUNT(*) AS repairs FROM results WHERE received_via = 'poll'", [], row: { $0["repairs"] }) ?? 0
         }
     }
 }

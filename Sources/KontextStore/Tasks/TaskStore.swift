@@ -19,9 +19,11 @@ public final class TaskStore: Sendable {
     public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
         self.path = path
         self.writer = try DatabaseWriter(
-            path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator)
+            path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator,
+            logger: configuration.logger, onCommit: configuration.onCommit)
         self.readers = try DatabaseReaderPool(
-            path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout)
+            path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout,
+            logger: configuration.logger)
         self.clock = configuration.clock
     }
 
@@ -156,12 +158,19 @@ public final class TaskStore: Sendable {
                 if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
             }
             var newFailures: [IncomingFailure] = []
+            // The task's errors are read once into a set: one query per failure, each scanning
+            // every error of the task, made a delivery of N failures cost N² on the writer thread.
+            var knownFailures = Set<FailureIdentity>()
+            if !failures.isEmpty {
+                for identity in try db.query(
+                    "SELECT code, raw_json FROM task_errors WHERE task_uuid = ?", [.text(taskUUID)],
+                    row: { FailureIdentity(code: $0["code"], rawJSON: $0["raw_json"]) })
+                {
+                    knownFailures.insert(identity)
+                }
+            }
             for failure in failures {
-                let known = try db.queryFirst(
-                    "SELECT 1 FROM task_errors WHERE task_uuid = ? AND code = ? AND raw_json = ? LIMIT 1",
-                    [.text(taskUUID), .text(failure.code), .text(failure.rawJSON)]
-                ) { _ in true } ?? false
-                if known { continue }
+                guard knownFailures.insert(FailureIdentity(code: failure.code, rawJSON: failure.rawJSON)).inserted else { continue }
                 try Self.insertError(
                     taskUUID: taskUUID, code: failure.code, message: failure.message, parameter: failure.parameter,
                     rawJSON: failure.rawJSON, at: time, in: db)
@@ -250,8 +259,8 @@ public final class TaskStore: Sendable {
     @discardableResult
     public func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState {
         try await write("markResultFailed") { (db) throws(StoreError) -> TaskState in
-            let state = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
-                $0.text(at: 0)
+            let state: String? = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
+                $0["state"]
             }
             guard let state else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultFailed") }
             if state != ResultState.stored.rawValue {
@@ -271,7 +280,7 @@ public final class TaskStore: Sendable {
                 "UPDATE results SET fetch_attempts = fetch_attempts + 1 WHERE image_uuid = ?", [.text(imageUUID)])
             guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "recordFetchAttempt") }
             return try db.queryFirst("SELECT fetch_attempts FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
-                $0.int(at: 0)
+                $0["fetch_attempts"]
             } ?? 0
         }
     }
@@ -370,7 +379,9 @@ public final class TaskStore: Sendable {
     public func stateCounts() async throws(StoreError) -> [TaskState: Int] {
         try await read("stateCounts") { (db) throws(StoreError) -> [TaskState: Int] in
             var counts = Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0, 0) })
-            for (text, count) in try db.query("SELECT state, COUNT(*) FROM tasks GROUP BY state", row: { ($0.text(at: 0), $0.int(at: 1)) }) {
+            for (text, count) in try db.query(
+                "SELECT state, COUNT(*) AS count FROM tasks GROUP BY state", row: { row -> (String, Int) in (row["state"], row["count"]) })
+            {
                 counts[try RowDecoding.decode(TaskState.self, text, table: "tasks", column: "state", "stateCounts")] = count
             }
             return counts
@@ -381,7 +392,9 @@ public final class TaskStore: Sendable {
     public func resultCounts() async throws(StoreError) -> [ResultState: Int] {
         try await read("resultCounts") { (db) throws(StoreError) -> [ResultState: Int] in
             var counts = Dictionary(uniqueKeysWithValues: ResultState.allCases.map { ($0, 0) })
-            for (text, count) in try db.query("SELECT state, COUNT(*) FROM results GROUP BY state", row: { ($0.text(at: 0), $0.int(at: 1)) }) {
+            for (text, count) in try db.query(
+                "SELECT state, COUNT(*) AS count FROM results GROUP BY state", row: { row -> (String, Int) in (row["state"], row["count"]) })
+            {
                 counts[try RowDecoding.decode(ResultState.self, text, table: "results", column: "state", "resultCounts")] = count
             }
             return counts
@@ -425,7 +438,7 @@ public final class TaskStore: Sendable {
         _ taskUUID: String, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> (state: TaskState, numberResults: Int) {
         let row = try db.queryFirst("SELECT state, number_results FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
-            ($0.text(at: 0), $0.int(at: 1))
+            row -> (String, Int) in (row["state"], row["number_results"])
         }
         guard let row else { throw StoreError.notFound("task", key: taskUUID, operation: operation) }
         let state = try RowDecoding.decode(TaskState.self, row.0, table: "tasks", column: "state", operation)
@@ -445,18 +458,18 @@ public final class TaskStore: Sendable {
     static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
         try db.queryFirst(
             """
-            SELECT COALESCE(SUM(state = 'stored'), 0), COALESCE(SUM(state = 'failed'), 0)
+            SELECT COALESCE(SUM(state = 'stored'), 0) AS stored, COALESCE(SUM(state = 'failed'), 0) AS failed
             FROM results WHERE task_uuid = ?
             """,
             [.text(taskUUID)]
-        ) { ($0.int(at: 0), $0.int(at: 1)) } ?? (0, 0)
+        ) { row -> (stored: Int, failed: Int) in (row["stored"], row["failed"]) } ?? (0, 0)
     }
 
     /// Applies `.resultsProgressed` for the task owning `imageUUID`; a rejected task stays rejected.
     static func progressTask(
         ofImage imageUUID: String, at time: Double, in db: SQLiteConnection, operation: String
     ) throws(StoreError) -> TaskState {
-        guard let taskUUID = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0.text(at: 0) }) else {
+        guard let taskUUID: String = try db.queryFirst("SELECT task_uuid FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0["task_uuid"] }) else {
             throw StoreError.notFound("result", key: imageUUID, operation: operation)
         }
         let current = try requireTaskState(taskUUID, in: db, operation: operation)
@@ -507,4 +520,10 @@ public final class TaskStore: Sendable {
             "INSERT INTO task_errors (task_uuid, code, message, parameter, raw_json, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
             [.text(taskUUID), .text(code), .text(message), .text(parameter), .text(rawJSON), .double(time)])
     }
+}
+
+/// What makes two reported failures the same one: an identical failure delivered again is a duplicate.
+private struct FailureIdentity: Hashable {
+    let code: String
+    let rawJSON: String
 }
