@@ -219,8 +219,11 @@ final class ResultIngestor: Sendable {
             answer = try await api.getResponse([result.taskUUID])
         } catch {
             // Runware unreachable: try the refresh again later rather than fail the image now.
-            postpone(result.imageUUID, failures: 2)
-            return true
+            return await askAgainLater(result, why: "getResponse failed: \(error)")
+        }
+        guard (200..<300).contains(answer.status) || answer.status == 400, answer.envelope != nil else {
+            // A 404, a 5xx or an unreadable body says nothing about the image: ask again later.
+            return await askAgainLater(result, why: "getResponse answered \(answer.status)")
         }
         let fresh = answer.news()[result.taskUUID]?.results.first { $0.imageUUID.lowercased() == result.imageUUID }
         guard case .url(let url)? = fresh?.source, url != result.sourceValue else { return false }
@@ -234,6 +237,19 @@ final class ResultIngestor: Sendable {
         } catch {
             return false
         }
+    }
+
+    /// Puts off a refresh Runware could not answer, counted as a fetch attempt so an image whose
+    /// refresh never gets an answer still fails after `images.maxFetchAttempts` (and its task ends).
+    private func askAgainLater(_ result: ResultRecord, why: String) async -> Bool {
+        guard let attempts = try? await store.recordFetchAttempt(imageUUID: result.imageUUID) else {
+            postpone(result.imageUUID, failures: 3)
+            return true
+        }
+        guard attempts < configuration.maxFetchAttempts else { return false }
+        logger.notice("no fresh URL for an expired image yet; asking again later", metadata: ["image": "\(result.imageUUID)", "why": "\(why)"])
+        postpone(result.imageUUID, failures: attempts)
+        return true
     }
 
     private func postpone(_ imageUUID: String, failures: Int) {

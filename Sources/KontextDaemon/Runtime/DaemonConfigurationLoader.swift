@@ -140,10 +140,9 @@ public enum DaemonConfigurationCheck {
         guard configuration.reconcile.interval > 0 else {
             throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
         }
-        guard configuration.reconcile.giveUpAfter >= 60 else {
+        guard configuration.reconcile.giveUpAfter > 0 else {
             throw ConfigurationError(
-                key: "reconcile.giveUpAfter", rule: "must be >= 60 seconds (Runware's shortest ttl)",
-                value: "\(configuration.reconcile.giveUpAfter)")
+                key: "reconcile.giveUpAfter", rule: "must be > 0 seconds", value: "\(configuration.reconcile.giveUpAfter)")
         }
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")

@@ -16,15 +16,19 @@ struct RunwareAPI: Sendable {
     let client: CurlHTTPClient
     let configuration: DaemonConfiguration.Runware
 
-    /// Sends `tasks` in one request.
+    /// Sends `tasks` in one request. A submission goes on a fresh connection: libcurl resends a
+    /// request by itself when a reused connection dies unanswered, and a hidden second copy of a
+    /// first send would come back `conflictTaskUUID`, which kontextd reads as "the UUID is
+    /// someone else's". `getResponse` (asking, not sending) reuses connections.
     func post(_ tasks: [JSONValue]) async throws(HTTPClientError) -> Answer {
-        let request = HTTPClientRequest(
+        var request = HTTPClientRequest(
             method: "POST", url: configuration.apiURL,
             headers: [
                 HTTPHeader(name: "Content-Type", value: "application/json"),
                 HTTPHeader(name: "Authorization", value: "Bearer \(configuration.apiKey)"),
             ],
             body: JSONCoding.encode(.array(tasks)), timeout: configuration.requestTimeout)
+        request.freshConnection = tasks.contains { $0["taskType"]?.stringValue != "getResponse" }
         let response = try await client.execute(request)
         return Answer(
             status: response.status, envelope: try? RunwareEnvelope.parse(response.body), body: response.body,

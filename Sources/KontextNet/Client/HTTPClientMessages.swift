@@ -21,6 +21,11 @@ public struct HTTPClientRequest: Sendable {
     public var lowSpeedLimit: (bytesPerSecond: Int, seconds: Int)?
     /// Whether 3xx responses are followed (at most 5 hops); false returns the 3xx response itself.
     public var followRedirects: Bool
+    /// Send on a new connection and close it afterwards. libcurl silently sends a request again
+    /// when a reused keep-alive connection dies before answering; for a request that must reach
+    /// the server at most once per call (a Runware submission, where a second copy is answered
+    /// `conflictTaskUUID`) that hidden resend must not happen, and without reuse it cannot.
+    public var freshConnection: Bool
 
     /// Creates a request with the default limits (10 s connect, 64 MiB body cap, no redirects).
     public init(
@@ -39,6 +44,7 @@ public struct HTTPClientRequest: Sendable {
         self.maxResponseBytes = 64 << 20
         self.lowSpeedLimit = nil
         self.followRedirects = false
+        self.freshConnection = false
     }
 
     /// Creates a request from header tuples, e.g. `headers: [("Content-Type", "application/json")]`.
