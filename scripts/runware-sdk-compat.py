@@ -54,6 +54,15 @@ def error_view(error):
     }
 
 
+async def expect_error(params, client, options):
+    """Runs a task that must fail and reports what the SDK raised."""
+    try:
+        await client.run(params, options)
+        return {"taskUUID": params["taskUUID"], "unexpected": "no error"}
+    except RunwareError as error:
+        return {"taskUUID": params["taskUUID"], **error_view(error)}
+
+
 async def scenario(name, client):
     progress = []
     options = RunOptions(on_progress=lambda item: progress.append(item))
@@ -66,19 +75,9 @@ async def scenario(name, client):
         results = await client.run(params, options)
         return {"taskUUID": params["taskUUID"], "results": [result_view(r) for r in results]}
     if name == "invalid":
-        params = task(steps=500)
-        try:
-            await client.run(params, options)
-            return {"taskUUID": params["taskUUID"], "unexpected": "no error"}
-        except RunwareError as error:
-            return {"taskUUID": params["taskUUID"], **error_view(error)}
+        return await expect_error(task(steps=500), client, options)
     if name == "failed":
-        params = task(prompt="Repaint the greenhouse at dusk [sim:fail]")
-        try:
-            await client.run(params, options)
-            return {"taskUUID": params["taskUUID"], "unexpected": "no error"}
-        except RunwareError as error:
-            return {"taskUUID": params["taskUUID"], **error_view(error)}
+        return await expect_error(task(prompt="Repaint the greenhouse at dusk [sim:fail]"), client, options)
     if name == "late":
         params = task(prompt="Repaint the greenhouse at dusk [sim:late]")
         results = await client.run(params, options)

@@ -1,42 +1,30 @@
-import Foundation
 import KontextCore
 @testable import KontextDaemon
 import KontextNet
 import KontextStore
-import Logging
 import Testing
 
 /// The reconciler alone, on a clock the test sets: every task ends, every poll is recorded, and
 /// one task whose polls keep failing cannot starve the others.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct ReconcilerTests {
     final class Fixture: Sendable {
-        let store: TaskStore
-        let directory: String
-        let client = CurlHTTPClient(configuration: .init(threads: 2))
-        let runware: ScriptedRunware
+        let scratch: ScratchStore
         let reconciler: Reconciler
         let metrics = DaemonMetrics()
+        var store: TaskStore { scratch.store }
+        var runware: ScriptedRunware { scratch.runware }
 
         init(runware: ScriptedRunware, giveUpAfter: Double = 1200) throws {
-            directory = NSTemporaryDirectory() + "kontextd-reconciler-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            store = try TaskStore(path: directory + "/store.sqlite3")
-            self.runware = runware
-            var api = DaemonConfiguration.Runware(apiURL: runware.baseURL + "/v1", apiKey: "scripted-key")
-            api.requestTimeout = 5
-            var logger = Logger(label: "reconciler-test")
-            logger.logLevel = .critical
+            scratch = try ScratchStore(runware: runware, label: "reconciler")
             reconciler = Reconciler(
-                store: store, api: RunwareAPI(client: client, configuration: api),
+                store: scratch.store, api: RunwareAPI(client: scratch.client, configuration: scratch.runwareConfiguration()),
                 configuration: .init(overdueAfter: 120, interval: 15, giveUpAfter: giveUpAfter), ingestSignal: WorkSignal(),
-                health: DaemonHealth(), metrics: metrics, logger: logger,
+                health: DaemonHealth(), metrics: metrics, logger: ScratchStore.quietLogger("reconciler-test"),
                 now: { Issue.record("the reconciler read the clock instead of the time it was given"); return 0 })
         }
 
         func submit(_ uuid: String, at time: Double, results: Int = 1, payload: String = "{}") async throws {
-            _ = try await store.enqueue(NewTask(
-                taskUUID: uuid, requestJSON: "{\"p\":\"\(uuid)\"}", payloadJSON: payload, numberResults: results,
-                outputFormat: .jpg, outputType: .url, expectedSize: nil))
+            try await scratch.enqueue(uuid, results: results, payload: payload)
             try await store.markSubmitted([uuid], at: time)
         }
 
@@ -44,12 +32,7 @@ import Testing
             try #require(try await store.task(uuid))
         }
 
-        func close() async {
-            await store.close()
-            client.shutdown()
-            await runware.stop()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
+        func close() async { await scratch.close() }
     }
 
     static func polledTask(_ tasks: [JSONValue]) -> String {

@@ -1,57 +1,37 @@
-import Foundation
 import KontextCore
-import KontextCrypto
 @testable import KontextDaemon
 import KontextNet
 import KontextStore
-import Logging
 import Testing
 
 /// Batching (`runware.maxTasksPerRequest` > 1) stays safe when Runware's answer cannot be
 /// attributed per task, and `conflictTaskUUID` is read by the send's origin.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SubmissionBatchTests {
     final class Fixture: Sendable {
-        let store: TaskStore
-        let directory: String
-        let client = CurlHTTPClient(configuration: .init(threads: 2))
-        let runware: ScriptedRunware
+        let scratch: ScratchStore
         let worker: SubmissionWorker
+        var store: TaskStore { scratch.store }
+        var runware: ScriptedRunware { scratch.runware }
 
         init(runware: ScriptedRunware, batch: Int) throws {
-            directory = NSTemporaryDirectory() + "kontextd-batch-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            store = try TaskStore(path: directory + "/store.sqlite3")
-            self.runware = runware
-            var api = DaemonConfiguration.Runware(apiURL: runware.baseURL + "/v1", apiKey: "scripted-key")
-            api.maxTasksPerRequest = batch
-            api.requestTimeout = 5
-            var logger = Logger(label: "batch-test")
-            logger.logLevel = .critical
+            scratch = try ScratchStore(runware: runware, label: "batch")
             worker = SubmissionWorker(
-                store: store, api: RunwareAPI(client: client, configuration: api), webhookBaseURL: "http://127.0.0.1:1",
-                token: WebhookToken(key: Array("batch-test-secret-0123456789".utf8)), signal: WorkSignal(),
-                ingestSignal: WorkSignal(), health: DaemonHealth(), metrics: DaemonMetrics(), pollInterval: 1, logger: logger,
-                now: { 1000 })
+                store: scratch.store,
+                api: RunwareAPI(client: scratch.client, configuration: scratch.runwareConfiguration(maxTasksPerRequest: batch)),
+                webhookBaseURL: "http://127.0.0.1:1", token: WebhookToken(key: Array("batch-test-secret-0123456789".utf8)),
+                signal: WorkSignal(), ingestSignal: WorkSignal(), health: DaemonHealth(), metrics: DaemonMetrics(),
+                pollInterval: 1, logger: ScratchStore.quietLogger("batch-test"), now: { 1000 })
         }
 
         func enqueue(_ uuids: [String]) async throws {
-            for uuid in uuids {
-                _ = try await store.enqueue(NewTask(
-                    taskUUID: uuid, requestJSON: "{\"p\":\"\(uuid)\"}", payloadJSON: "{\"taskType\":\"imageInference\"}",
-                    numberResults: 1, outputFormat: .jpg, outputType: .url, expectedSize: nil))
-            }
+            for uuid in uuids { try await scratch.enqueue(uuid, payload: "{\"taskType\":\"imageInference\"}") }
         }
 
         func state(_ uuid: String) async throws -> TaskRecord {
             try #require(try await store.task(uuid)).task
         }
 
-        func close() async {
-            await store.close()
-            client.shutdown()
-            await runware.stop()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
+        func close() async { await scratch.close() }
     }
 
     static func uuids(_ tasks: [JSONValue]) -> [String] {

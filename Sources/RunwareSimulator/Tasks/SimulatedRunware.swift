@@ -101,8 +101,7 @@ final class SimulatedRunware: Sendable {
             let size = task.size ?? ImageSize(width: 1024, height: 1024)
             let encoded: [UInt8]
             do {
-                encoded = try ImageSynthesizer.render(
-                    format: task.outputFormat, size: size, seed: seed, quality: task.outputQuality ?? 90)
+                encoded = try await Self.render(format: task.outputFormat, size: size, seed: seed, quality: task.outputQuality ?? 90)
             } catch {
                 fail(taskUUID: taskUUID, webhookURL: task.webhookURL, message: "Image encoding failed: \(error)")
                 return
@@ -158,6 +157,23 @@ final class SimulatedRunware: Sendable {
             faults.record(.reorderedResults)
             sendWebhooksInSequence(held.reversed())
         }
+    }
+
+    /// Rendering and encoding a megapixel image takes tens of milliseconds of CPU with no
+    /// suspension point: on the cooperative pool (as many threads as cores) a few of them at once
+    /// would stall every other task of the process — webhook deliveries, the HTTP server, a
+    /// daemon under test. They run on their own queue instead.
+    private static let renderQueue = DispatchQueue(label: "runware-sim.render", qos: .utility, attributes: .concurrent)
+
+    private static func render(format: OutputFormat, size: ImageSize, seed: UInt64, quality: Int) async throws(ImageSynthesisError) -> [UInt8] {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], ImageSynthesisError>, Never>) in
+            renderQueue.async {
+                continuation.resume(returning: Result { () throws(ImageSynthesisError) in
+                    try ImageSynthesizer.render(format: format, size: size, seed: seed, quality: quality)
+                })
+            }
+        }
+        return try result.get()
     }
 
     private func fail(taskUUID: String, webhookURL: String?, message: String) {
