@@ -1,6 +1,9 @@
 #ifndef KONTEXTD_CCURL_SHIM_H
 #define KONTEXTD_CCURL_SHIM_H
 #include <curl/curl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 /* curl_easy_setopt and curl_easy_getinfo are variadic and do not import into Swift:
    these typed wrappers are the only way Swift calls them. */
@@ -16,4 +19,25 @@ static inline CURLcode kx_curl_setopt_xferinfo_callback(CURL *h, kx_curl_xferinf
 static inline CURLcode kx_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode kx_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode kx_curl_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
+
+/* Connect-time address checks (CURLOPT_OPENSOCKETFUNCTION): curl calls this after resolving, for
+   every socket it opens, so the address checked is the address connected to. */
+typedef curl_socket_t (*kx_curl_opensocket_callback)(void *context, curlsocktype purpose, struct curl_sockaddr *address);
+static inline CURLcode kx_curl_setopt_opensocket_callback(CURL *h, kx_curl_opensocket_callback v) { return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, v); }
+/* Copies the IP address of `a` into `out` (network byte order): 4 bytes for AF_INET, 16 for
+   AF_INET6, 0 for any other family. curl's `addr` member is only a `struct sockaddr`, but curl
+   allocates room for the whole address of the family it names. */
+static inline unsigned kx_curl_sockaddr_ip(const struct curl_sockaddr *a, unsigned char out[16]) {
+    if (a->family == AF_INET && a->addrlen >= sizeof(struct sockaddr_in)) {
+        memcpy(out, &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr, 4);
+        return 4;
+    }
+    if (a->family == AF_INET6 && a->addrlen >= sizeof(struct sockaddr_in6)) {
+        memcpy(out, &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr, 16);
+        return 16;
+    }
+    return 0;
+}
+/* What curl itself does when no OPENSOCKETFUNCTION is set. */
+static inline curl_socket_t kx_curl_open_socket(const struct curl_sockaddr *a) { return socket(a->family, a->socktype, a->protocol); }
 #endif

@@ -12,13 +12,31 @@
 
 /* Each check decodes every pixel and returns 0 with the dimensions, or -1 with a message. */
 
-static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long size, int *width, int *height,
-                                       char *message, size_t message_size) {
+/* Every check refuses, from the header and before allocating anything for pixels, an image with a
+   side above max_side or more than max_pixels pixels: the caller has checked the same bounds on
+   its own reading of the header, and this keeps the decoder's reading to them too. */
+static inline int kx_decode_bounds_exceeded(int width, int height, int max_side, long max_pixels,
+                                            char *message, size_t message_size) {
+    if (width <= 0 || height <= 0 || width > max_side || height > max_side
+        || (long)width * (long)height > max_pixels) {
+        snprintf(message, message_size, "the decoder reads %dx%d, beyond the %d-pixel side / %ld-pixel limit",
+                 width, height, max_side, max_pixels);
+        return 1;
+    }
+    return 0;
+}
+
+static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long size, int max_side, long max_pixels,
+                                       int *width, int *height, char *message, size_t message_size) {
     tjhandle handle = tjInitDecompress();
     if (handle == NULL) { snprintf(message, message_size, "tjInitDecompress failed"); return -1; }
     int subsampling = 0, colorspace = 0;
     int status = tjDecompressHeader3(handle, data, size, width, height, &subsampling, &colorspace);
     unsigned char *pixels = NULL;
+    if (status == 0 && kx_decode_bounds_exceeded(*width, *height, max_side, max_pixels, message, message_size)) {
+        tjDestroy(handle);
+        return -1;
+    }
     if (status == 0) {
         /* Every scan's entropy-coded data is decoded in full (that is where damage shows), but at
            1/8 scale the inverse DCT and colour conversion shrink to almost nothing. */
@@ -35,13 +53,19 @@ static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long 
     return status == 0 ? 0 : -1;
 }
 
-static inline int kx_png_decode_check(const unsigned char *data, size_t size, int *width, int *height,
-                                      char *message, size_t message_size) {
+static inline int kx_png_decode_check(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                      int *width, int *height, char *message, size_t message_size) {
     png_image image;
     memset(&image, 0, sizeof image);
     image.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&image, data, size)) {
         snprintf(message, message_size, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    if (kx_decode_bounds_exceeded((int)(image.width > 0x7fffffff ? 0x7fffffff : image.width),
+                                  (int)(image.height > 0x7fffffff ? 0x7fffffff : image.height),
+                                  max_side, max_pixels, message, message_size)) {
         png_image_free(&image);
         return -1;
     }
@@ -57,8 +81,13 @@ static inline int kx_png_decode_check(const unsigned char *data, size_t size, in
     return ok ? 0 : -1;
 }
 
-static inline int kx_webp_decode_check(const unsigned char *data, size_t size, int *width, int *height,
-                                       char *message, size_t message_size) {
+static inline int kx_webp_decode_check(const unsigned char *data, size_t size, int max_side, long max_pixels,
+                                       int *width, int *height, char *message, size_t message_size) {
+    if (!WebPGetInfo(data, size, width, height)) {
+        snprintf(message, message_size, "libwebp could not read the image header");
+        return -1;
+    }
+    if (kx_decode_bounds_exceeded(*width, *height, max_side, max_pixels, message, message_size)) return -1;
     uint8_t *pixels = WebPDecodeRGBA(data, size, width, height);
     if (pixels == NULL) { snprintf(message, message_size, "libwebp could not decode the image data"); return -1; }
     WebPFree(pixels);

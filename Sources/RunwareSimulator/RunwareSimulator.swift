@@ -21,7 +21,7 @@ public final class RunwareSimulator: Sendable {
     /// The configuration it was created with.
     public let configuration: SimulatorConfiguration
     private let service: SimulatedRunware
-    private let server: SimulatorServer
+    private let server: HTTPServer
     private let client: CurlHTTPClient
 
     /// Creates a simulator that is not yet listening.
@@ -32,11 +32,13 @@ public final class RunwareSimulator: Sendable {
         let service = SimulatedRunware(
             configuration: configuration, transport: CurlWebhookTransport(client: client), logger: logger)
         self.service = service
-        // Its own server rather than KontextNet's: faults need answers cut short, stalled, held
-        // or never sent, which a well-behaved server cannot express.
-        self.server = SimulatorServer(
-            host: configuration.host, port: configuration.port, maxBodyBytes: configuration.maxBodyBytes,
-            router: SimulatorResponder(service: service), logger: logger)
+        // KontextNet's server with its fault hook: answers can be cut short, stalled, held or never
+        // sent. No grace on stop: stalled and held answers end when the simulator stops.
+        self.server = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: configuration.host, port: configuration.port, maxBodyBytes: configuration.maxBodyBytes,
+                name: "runware-sim", stopGracePeriod: 0),
+            faultingResponder: SimulatorResponder(service: service), logger: logger)
     }
 
     /// Binds and starts serving; returns the bound port (the chosen one when configured with 0).
@@ -53,7 +55,7 @@ public final class RunwareSimulator: Sendable {
     public func stop() async {
         await service.stop()
         await server.stop()
-        client.shutdown()
+        await client.shutdown()
     }
 
     /// The bound port while running, else nil.

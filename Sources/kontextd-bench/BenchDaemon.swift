@@ -40,6 +40,9 @@ final class BenchDaemon: Sendable {
         configuration.webhook = .init(host: "127.0.0.1", port: 0, secret: MessageAuthentication.randomBytes(count: 32))
         configuration.admin = .init(host: "127.0.0.1", port: 0)
         configuration.images.allowedHosts = ["127.0.0.1"]
+        // The bench image server is plain http on loopback: both must be allowed explicitly.
+        configuration.images.allowHTTP = true
+        configuration.images.allowPrivateAddresses = true
         configuration.pollInterval = 0.05
         configure(&configuration)
         let daemon = try Daemon(configuration: configuration, logger: logger)

@@ -6,17 +6,25 @@ import KontextNet
 struct AdminClient: Sendable {
     let baseURL: String
     let http: CurlHTTPClient
+    /// The admin API's bearer token, sent as `Authorization: Bearer` when set.
+    let token: String?
 
-    init(baseURL: String, http: CurlHTTPClient = CurlHTTPClient(configuration: .init(threads: 1, userAgent: "kontextd-cli"))) {
+    init(
+        baseURL: String, token: String? = nil,
+        http: CurlHTTPClient = CurlHTTPClient(configuration: .init(threads: 1, userAgent: "kontextd-cli"))
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
         self.http = http
     }
 
     /// The status code and the JSON body of a request.
     func call(_ method: String, _ path: String, body: JSONValue? = nil) async throws -> (status: Int, body: JSONValue) {
+        var headers: [HTTPHeader] = []
+        if body != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
+        if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
         let request = HTTPClientRequest(
-            method: method, url: baseURL + path,
-            headers: body == nil ? [] : [HTTPHeader(name: "Content-Type", value: "application/json")],
+            method: method, url: baseURL + path, headers: headers,
             body: body.map(JSONCoding.encode), timeout: 30)
         let response: HTTPClientResponse
         do {
@@ -44,5 +52,5 @@ struct AdminClient: Sendable {
         return text
     }
 
-    func shutdown() { http.shutdown() }
+    func shutdown() { http.close() }
 }

@@ -48,6 +48,9 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.webhook = .init(host: "127.0.0.1", port: 0, secret: MessageAuthentication.randomBytes(count: 32))
         configuration.admin = .init(host: "127.0.0.1", port: 0)
         configuration.images.allowedHosts = ["127.0.0.1"]
+        // The simulator serves images over plain http on loopback: both must be allowed explicitly.
+        configuration.images.allowHTTP = true
+        configuration.images.allowPrivateAddresses = true
         configuration.pollInterval = 0.25
         let daemon: Daemon
         do {

@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "kontextd")
         // A file-size limit must surface as a write error the daemon reports (503, health), not kill it.
         signal(SIGXFSZ, SIG_IGN)
+        // Room for webhook.maxConnections connections besides the store, images and curl.
+        FileDescriptorLimit.raiseSoftLimit()
         try await reportingFailures {
             let configuration: DaemonConfiguration
             do {

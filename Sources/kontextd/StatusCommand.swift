@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let admin = AdminClient(baseURL: client.adminURL)
+            let admin = try client.adminClient()
             defer { admin.shutdown() }
             let (status, body) = try await admin.call("GET", "/v1/tasks/\(taskUUID)")
             guard status == 200 else { throw CommandFailure(AdminClient.errorMessage(body, status: status)) }

@@ -50,7 +50,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let task = try buildTask()
-            let admin = AdminClient(baseURL: client.adminURL)
+            let admin = try client.adminClient()
             defer { admin.shutdown() }
             let (status, body) = try await admin.call("POST", "/v1/tasks", body: task)
             guard status == 202 || status == 200 else {

@@ -22,7 +22,7 @@ struct TasksCommand: AsyncParsableCommand {
             var query = ["limit=\(limit)"]
             if let state { query.append("state=\(state)") }
             if let after { query.append("after=\(after.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? after)") }
-            let admin = AdminClient(baseURL: client.adminURL)
+            let admin = try client.adminClient()
             defer { admin.shutdown() }
             let (status, body) = try await admin.call("GET", "/v1/tasks?" + query.joined(separator: "&"))
             guard status == 200 else { throw CommandFailure(AdminClient.errorMessage(body, status: status)) }

@@ -59,6 +59,8 @@ final class DaemonProcess: Sendable {
             "KONTEXTD_ADMIN_HOST": "127.0.0.1",
             "KONTEXTD_ADMIN_PORT": "\(adminPort)",
             "KONTEXTD_IMAGES_ALLOWED_HOSTS": "127.0.0.1",
+            "KONTEXTD_IMAGES_ALLOW_HTTP": "true",
+            "KONTEXTD_IMAGES_ALLOW_PRIVATE_ADDRESSES": "true",
             "KONTEXTD_POLL_INTERVAL": "0.1",
             "KONTEXTD_RECONCILE_OVERDUE_AFTER": "3",
             "KONTEXTD_RECONCILE_INTERVAL": "1",
@@ -76,7 +78,7 @@ final class DaemonProcess: Sendable {
             var status: Int32 = 0
             waitpid(child.pid, &status, 0)
         }
-        client.shutdown()
+        client.close()
     }
 
     /// The `kontextd` executable of this build: next to the test bundle, else `.build/debug`
@@ -112,8 +114,8 @@ final class DaemonProcess: Sendable {
     /// How many times the daemon was started.
     var starts: Int { startCount.withLock { $0 } }
 
-    /// Starts `kontextd serve` and waits until `GET /healthz` answers (any status).
-    func start(timeout: Double = 60) async throws {
+    /// Starts `kontextd serve` (logging at `logLevel`) and waits until `GET /healthz` answers (any status).
+    func start(timeout: Double = 60, logLevel: String = "info") async throws {
         precondition(!isRunning, "start() while the daemon runs")
         let generation = startCount.withLock { count -> Int in
             count += 1
@@ -126,7 +128,7 @@ final class DaemonProcess: Sendable {
             try? handle.close()
         }
         let spawned = try ChildProcess.spawn(
-            [try Self.binaryPath(), "serve", "--log-level", "info"], environment: environment, logPath: logPath)
+            [try Self.binaryPath(), "serve", "--log-level", logLevel], environment: environment, logPath: logPath)
         child.withLock { $0 = spawned }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
@@ -186,6 +188,19 @@ final class DaemonProcess: Sendable {
             child.withLock { $0 = nil }
         }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// The daemon's resident memory (VmRSS of /proc/<pid>/status) in bytes; nil when it is not running.
+    func residentBytes() -> Int? {
+        guard let pid, let data = FileManager.default.contents(atPath: "/proc/\(pid)/status") else { return nil }
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        guard let kilobytes = line?.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kilobytes * 1024
+    }
+
+    /// The whole log so far.
+    func logText() -> String {
+        FileManager.default.contents(atPath: logPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     /// The last `lines` lines of the daemon's log.

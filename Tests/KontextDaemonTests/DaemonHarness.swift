@@ -37,6 +37,9 @@ final class DaemonHarness: Sendable {
         configuration.webhook = .init(host: "127.0.0.1", port: 0, secret: Array("test-webhook-secret-0123456789".utf8))
         configuration.admin = .init(host: "127.0.0.1", port: 0)
         configuration.images.allowedHosts = ["127.0.0.1"]
+        // The simulator serves images over plain http on loopback: both must be allowed explicitly.
+        configuration.images.allowHTTP = true
+        configuration.images.allowPrivateAddresses = true
         configuration.images.maxFetchAttempts = 2
         configuration.pollInterval = 0.1
         configure(&configuration)
@@ -66,7 +69,7 @@ final class DaemonHarness: Sendable {
         running.cancel()
         _ = try? await running.value
         await simulator.stop()
-        client.shutdown()
+        await client.shutdown()
         try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 

@@ -204,9 +204,17 @@ import Testing
         #expect(body["error"]?["code"] == .string("validation_failed"))
         let fields = Set((body["error"]?["issues"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue })
         #expect(fields.isSuperset(of: ["positivePrompt", "steps", "positivePromt"]))
-        // Not JSON.
-        let notJSON = try await harness.raw("POST", harness.adminURL + "/v1/tasks", body: Array("{".utf8))
+        // Not JSON, though labelled so.
+        let notJSON = try await harness.raw(
+            "POST", harness.adminURL + "/v1/tasks", body: Array("{".utf8),
+            headers: [HTTPHeader(name: "Content-Type", value: "application/json")])
         #expect(notJSON.status == 400)
+        // Not labelled JSON (what an HTML form can send cross-site): 415, nothing queued.
+        let plain = try await harness.raw(
+            "POST", harness.adminURL + "/v1/tasks", body: JSONCoding.encode(DaemonHarness.task("form post", [:])),
+            headers: [HTTPHeader(name: "Content-Type", value: "text/plain")])
+        #expect(plain.status == 415)
+        #expect(try await harness.admin("GET", "/v1/tasks").body["tasks"]?.arrayValue?.isEmpty == true)
         // Idempotency on the client's own taskUUID.
         let uuid = "6f2a9c1e-0b3d-4e5f-9a7b-1c2d3e4f5a6b"
         let task = DaemonHarness.task("Make it autumn", ["taskUUID": .string(uuid)])

@@ -162,26 +162,6 @@ struct HTTPConnectionHandlerTests {
         #expect(responder.requests.isEmpty)
     }
 
-    @Test func idleConnectionClosesButNotWhileResponderWorks() async throws {
-        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
-        let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
-        let responder = RecordingResponder { _ in
-            startedContinuation.yield()
-            for await _ in release { break }
-            return HTTPResponse(status: 200)
-        }
-        let channel = try await makeChannel(responder)
-        try await send("GET /wait HTTP/1.1\r\nHost: h\r\n\r\n", to: channel)
-        for await _ in started { break }
-        channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.all)
-        #expect(channel.isActive)
-        releaseContinuation.yield()
-        let response = try #require(try await responses(1, from: channel).first)
-        #expect(response.status == 200)
-        channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.all)
-        try await channel.closeFuture.get()
-    }
-
     @Test func expectContinueGetsInterimResponseBeforeBody() async throws {
         let responder = RecordingResponder()
         let channel = try await makeChannel(responder)

@@ -25,7 +25,7 @@ struct SimulatorSession {
 
     func stop() async {
         await simulator.stop()
-        client.shutdown()
+        await client.shutdown()
     }
 
     /// POSTs tasks to `/v1`; `bearer` nil sends no Authorization header.

@@ -55,6 +55,12 @@ public enum ImageVerifier {
         case .webp: inspected = WEBPStructure.inspect(bytes)
         }
         return inspected.flatMap { size in
+            // Before anything decodes it: no image may be larger than the model can produce,
+            // whether or not the task named a size (a decode allocates by the declared size).
+            if let problem = ImageBounds.kontext.violation(size) {
+                return .failure(ImageVerificationError(
+                    kind: .tooLarge, detail: "the \(format.rawValue) image declares \(size), \(problem)"))
+            }
             if let expectedSize, expectedSize != size {
                 return .failure(ImageVerificationError(
                     kind: .wrongDimensions, detail: "expected \(expectedSize), the \(format.rawValue) image is \(size)"))
@@ -115,6 +121,8 @@ public struct ImageVerificationError: Error, Sendable, Hashable, CustomStringCon
         case corrupt
         /// A whole image, but not of the requested size.
         case wrongDimensions
+        /// Declared dimensions beyond any the model produces (a decode bomb, or not Runware's image).
+        case tooLarge
         /// No bytes at all.
         case empty
     }
@@ -131,4 +139,34 @@ public struct ImageVerificationError: Error, Sendable, Hashable, CustomStringCon
     }
 
     public var description: String { "image \(kind.rawValue): \(detail)" }
+}
+
+/// The largest image kontextd will decode: FLUX.1 Kontext [dev] produces nothing larger, so any
+/// image declaring more is refused from its header, before a decoder allocates for it.
+public struct ImageBounds: Sendable, Hashable {
+    /// Longest side in pixels.
+    public var maximumSide: Int
+    /// Most pixels (width × height).
+    public var maximumPixels: Int
+
+    public init(maximumSide: Int, maximumPixels: Int) {
+        self.maximumSide = maximumSide
+        self.maximumPixels = maximumPixels
+    }
+
+    /// The model's largest side (1568) and largest pixel count (1328x800) from the supported sizes.
+    public static let kontext = ImageBounds(
+        maximumSide: ImageSize.largestKontextSide, maximumPixels: ImageSize.largestKontextPixelCount)
+
+    /// Why `size` is out of bounds, or nil when it is within them.
+    public func violation(_ size: ImageSize) -> String? {
+        guard size.width <= maximumSide, size.height <= maximumSide else {
+            return "a side above \(maximumSide) pixels (the largest FLUX.1 Kontext [dev] produces)"
+        }
+        // Both sides are at most maximumSide here, so the product cannot overflow.
+        guard size.width * size.height <= maximumPixels else {
+            return "\(size.width * size.height) pixels, above \(maximumPixels) (the most FLUX.1 Kontext [dev] produces)"
+        }
+        return nil
+    }
 }

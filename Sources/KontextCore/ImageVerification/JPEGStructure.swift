@@ -2,6 +2,11 @@
 /// data after each SOS skipped up to the next real marker, exactly one SOFn giving the size,
 /// at least one SOS, and EOI as the last two bytes.
 enum JPEGStructure {
+    /// Most scans (SOS segments) accepted. A progressive JPEG's decode cost grows with its scan
+    /// count (each scan passes over the whole coefficient buffer); an encoder's progressive
+    /// script has about ten, so a file with hundreds is built to burn CPU, not to show an image.
+    static let maximumScans = 64
+
     /// Walks the markers and returns the SOF size, or why the file is not a whole JPEG.
     static func inspect(_ bytes: UnsafeRawBufferPointer) -> Result<ImageSize, ImageVerificationError> {
         func truncated(_ detail: String) -> Result<ImageSize, ImageVerificationError> {
@@ -16,7 +21,7 @@ enum JPEGStructure {
 
         var offset = 2
         var size: ImageSize?
-        var sawScan = false
+        var scans = 0
         while true {
             guard offset < count else { return truncated("ends at offset \(count) before EOI") }
             guard bytes[offset] == 0xFF else {
@@ -32,7 +37,7 @@ enum JPEGStructure {
             switch marker {
             case 0xD9:  // EOI
                 guard let size else { return corrupt("EOI at offset \(offset) without a frame header (SOFn)") }
-                guard sawScan else { return corrupt("EOI at offset \(offset) without any scan (SOS)") }
+                guard scans > 0 else { return corrupt("EOI at offset \(offset) without any scan (SOS)") }
                 let end = codeOffset + 1
                 guard end == count else { return corrupt("\(count - end) bytes after EOI (which ends at offset \(end))") }
                 return .success(size)
@@ -69,7 +74,10 @@ enum JPEGStructure {
                 size = ImageSize(width: width, height: height)
             } else if marker == 0xDA {
                 guard size != nil else { return corrupt("scan (SOS) at offset \(offset) before any frame header (SOFn)") }
-                sawScan = true
+                scans += 1
+                guard scans <= maximumScans else {
+                    return corrupt("more than \(maximumScans) scans (SOS) by offset \(offset); no encoder needs that many")
+                }
                 guard let next = nextMarker(in: bytes, from: segmentEnd) else {
                     return truncated("entropy-coded data after the SOS at offset \(offset) runs to the end of the file without EOI")
                 }

@@ -20,16 +20,29 @@ struct ImageFetcher: Sendable {
     let client: CurlHTTPClient
     let configuration: DaemonConfiguration.Images
 
-    /// True when `url` is http(s) and its host is on the allow-list (`host` or `*.suffix`).
-    func isAllowed(_ url: String) -> Bool {
+    /// Why `url` may not be fetched, or nil when it may: https (or http with `images.allowHTTP`)
+    /// and a host on the allow-list (`host` or `*.suffix`). Where the host resolves is checked
+    /// later, at connect time (`connectAddressCheck`).
+    func refusal(of url: String) -> String? {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-            scheme == "https" || scheme == "http", let host = components.host?.lowercased(), !host.isEmpty
-        else { return false }
-        return configuration.allowedHosts.contains { pattern in
+            let host = components.host?.lowercased(), !host.isEmpty
+        else { return "image URL is not an absolute URL with a host" }
+        guard scheme == "https" || (scheme == "http" && configuration.allowHTTP) else {
+            return scheme == "http"
+                ? "image URL is http, not https (images.allowHTTP is false)"
+                : "image URL scheme \(scheme) is not https"
+        }
+        let allowed = configuration.allowedHosts.contains { pattern in
             let pattern = pattern.lowercased()
             if pattern.hasPrefix("*.") { return host.hasSuffix(String(pattern.dropFirst(1))) }
             return host == pattern
         }
+        return allowed ? nil : "image URL host is not allowed (images.allowedHosts = \(configuration.allowedHosts))"
+    }
+
+    /// True when `url` may be fetched (see `refusal(of:)`).
+    func isAllowed(_ url: String) -> Bool {
+        refusal(of: url) == nil
     }
 
     /// The image bytes for `source`.
@@ -47,19 +60,26 @@ struct ImageFetcher: Sendable {
     }
 
     private func download(_ url: String) async throws(ImageFetchError) -> [UInt8] {
-        guard isAllowed(url) else {
-            throw ImageFetchError(
-                reason: "image URL host is not allowed (images.allowedHosts = \(configuration.allowedHosts)): \(url)",
-                isTransient: false)
+        if let refusal = refusal(of: url) {
+            throw ImageFetchError(reason: "\(refusal): \(url)", isTransient: false)
         }
         var request = HTTPClientRequest(method: "GET", url: url, timeout: configuration.downloadTimeout)
         request.maxResponseBytes = configuration.maxBytes
         request.lowSpeedLimit = (bytesPerSecond: 1024, seconds: configuration.stallSeconds)
+        request.allowedProtocols = configuration.allowHTTP ? "http,https" : "https"
+        if let proxy = configuration.proxy {
+            // Through a proxy the proxy resolves the name; its own address is the operator's choice.
+            request.proxy = .url(proxy)
+        } else {
+            request.proxy = .none
+            let policy = ConnectAddressPolicy(allowPrivateAddresses: configuration.allowPrivateAddresses)
+            request.connectAddressCheck = { policy.refusal($0) }
+        }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request)
         } catch {
-            throw ImageFetchError(reason: "download failed: \(error)", isTransient: error.kind != .responseTooLarge && error.kind != .invalidURL)
+            throw ImageFetchError(reason: "download failed: \(error)", isTransient: ![.responseTooLarge, .invalidURL, .addressRefused].contains(error.kind))
         }
         switch response.status {
         case 200:

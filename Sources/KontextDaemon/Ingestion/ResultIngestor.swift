@@ -26,19 +26,22 @@ final class ResultIngestor: Sendable {
     private let metrics: DaemonMetrics
     private let pollInterval: Double
     private let threadPool: NIOThreadPool
+    private let clock: any DaemonClock
     private let logger: Logger
     private let schedule = RetrySchedule.imageFetch
-    /// Results waiting out a backoff, with the time they may be tried again (in memory: after a
-    /// restart every pending result is simply tried at once).
-    private let notBefore = Mutex([String: Double]())
+    /// Results waiting out a backoff, with the monotonic instant they may be tried again (in
+    /// memory: after a restart every pending result is simply tried at once).
+    private let notBefore = Mutex([String: ContinuousClock.Instant]())
     /// What each task expects of its images (format, size): fixed once a task exists, so it is
     /// read from the store once per task, not once per image. Bounded: cleared when it grows large.
     private let expectations = Mutex([String: (format: OutputFormat, size: ImageSize?)]())
+    /// Memory the decode checks may hold at once (`images.decodeMemoryBudget`).
+    private let decodeBudget: DecodeMemoryBudget
 
     init(
         store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, api: RunwareAPI?, configuration: DaemonConfiguration.Images,
         signal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
-        threadPool: NIOThreadPool, logger: Logger
+        threadPool: NIOThreadPool, clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
         self.files = files
@@ -50,24 +53,26 @@ final class ResultIngestor: Sendable {
         self.metrics = metrics
         self.pollInterval = pollInterval
         self.threadPool = threadPool
+        self.clock = clock
         self.logger = logger
+        self.decodeBudget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBudget)
     }
 
     /// Ingests until the task is cancelled.
     func run() async {
         while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
+            let now = clock.now
             let due: [ResultRecord]
             do {
                 let pending = try await store.pendingResults(limit: configuration.concurrency * 8)
-                due = notBefore.withLock { waits in pending.filter { (waits[$0.imageUUID] ?? 0) <= now } }
+                due = notBefore.withLock { waits in pending.filter { waits[$0.imageUUID].map { $0 <= now } ?? true } }
             } catch {
                 logger.error("cannot read pending results", metadata: ["error": "\(error)"])
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
                 continue
             }
             if due.isEmpty {
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
                 continue
             }
             await withTaskGroup(of: Void.self) { group in
@@ -118,8 +123,9 @@ final class ResultIngestor: Sendable {
         let checked: Result<StoredImage, ImageRejection>
         do {
             let files = self.files
+            let budget = self.decodeBudget
             checked = try await threadPool.runIfActive {
-                try Self.verifyAndStore(bytes, format: expected.format, size: expected.size, files: files)
+                try Self.verifyAndStore(bytes, format: expected.format, size: expected.size, files: files, budget: budget)
             }
         } catch {
             // The bytes were good; the disk was not. Keep the result pending and say why.
@@ -143,7 +149,7 @@ final class ResultIngestor: Sendable {
         }
 
         do {
-            let state = try await store.markResultStored(imageUUID: result.imageUUID, image: stored, at: Date().timeIntervalSince1970)
+            let state = try await store.markResultStored(imageUUID: result.imageUUID, image: stored, at: clock.wallNow)
             health.clear(.storageUnavailable)
             notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
             metrics.imagesStored.increment()
@@ -193,15 +199,19 @@ final class ResultIngestor: Sendable {
     /// Checks structure, format and dimensions, decodes every pixel, then writes the file
     /// content-addressed; a rejection names what failed. Throws only for storage faults.
     static func verifyAndStore(
-        _ bytes: [UInt8], format: OutputFormat, size: ImageSize?, files: ImageFileStore
+        _ bytes: [UInt8], format: OutputFormat, size: ImageSize?, files: ImageFileStore, budget: DecodeMemoryBudget
     ) throws(ImageFileError) -> Result<StoredImage, ImageRejection> {
         let verified: VerifiedImage
+        // The structural check reads the declared size and refuses anything beyond the model's
+        // largest output before any decoder sees the bytes.
         switch ImageVerifier.verify(bytes, expectedFormat: format, expectedSize: size) {
         case .success(let image): verified = image
         case .failure(let error): return .failure(ImageRejection(reason: "verification failed: \(error)"))
         }
-        if PixelDecodeCheck.needsDecode(verified.format), let failure = PixelDecodeCheck.failure(bytes, format: verified.format) {
-            return .failure(ImageRejection(reason: "verification failed: \(failure)"))
+        if PixelDecodeCheck.needsDecode(verified.format) {
+            let estimate = DecodeMemoryBudget.estimate(byteCount: bytes.count, width: verified.width, height: verified.height)
+            let failure = budget.withReservation(estimate) { PixelDecodeCheck.failure(bytes, format: verified.format) }
+            if let failure { return .failure(ImageRejection(reason: "verification failed: \(failure)")) }
         }
         let sha256 = SHA256Digest.hexHash(bytes)
         let path = try files.store(bytes, sha256: sha256, fileExtension: verified.format.fileExtension)
@@ -253,13 +263,13 @@ final class ResultIngestor: Sendable {
     }
 
     private func postpone(_ imageUUID: String, failures: Int) {
-        let at = Date().timeIntervalSince1970 + schedule.delay(afterFailures: failures)
+        let at = clock.now + .seconds(clamping: schedule.delay(afterFailures: failures))
         notBefore.withLock { $0[imageUUID] = at }
     }
 
     private func fail(_ result: ResultRecord, reason: String) async {
         do {
-            let state = try await store.markResultFailed(imageUUID: result.imageUUID, reason: reason, at: Date().timeIntervalSince1970)
+            let state = try await store.markResultFailed(imageUUID: result.imageUUID, reason: reason, at: clock.wallNow)
             notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
             metrics.imagesFailed.increment()
             logger.error(

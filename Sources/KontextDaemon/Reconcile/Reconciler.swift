@@ -20,13 +20,12 @@ final class Reconciler: Sendable {
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
+    private let clock: any DaemonClock
     private let logger: Logger
-    /// Wall-clock seconds since 1970, as the store records times; injected so tests choose it.
-    private let now: @Sendable () -> Double
 
     init(
         store: TaskStore, api: RunwareAPI, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
-        health: DaemonHealth, metrics: DaemonMetrics, logger: Logger, now: @escaping @Sendable () -> Double
+        health: DaemonHealth, metrics: DaemonMetrics, clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
         self.api = api
@@ -34,26 +33,28 @@ final class Reconciler: Sendable {
         self.ingestSignal = ingestSignal
         self.health = health
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
-        self.now = now
     }
 
     /// Reconciles until the task is cancelled.
     func run() async {
         while !Task.isCancelled {
             do {
-                while try await reconcileOnce(at: now()) > 0 && !Task.isCancelled {}
+                while try await reconcileOnce() > 0 && !Task.isCancelled {}
             } catch {
                 logger.error("reconciliation failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(Int(min(configuration.interval, configuration.overdueAfter) * 1000 / 2)))
+            try? await clock.sleep(for: .seconds(clamping: min(configuration.interval, configuration.overdueAfter) / 2))
         }
     }
 
     /// Ends the tasks past their deadline, then polls one batch of overdue tasks; returns how
     /// many tasks were ended or polled (0 when there was nothing to do).
     @discardableResult
-    func reconcileOnce(at now: Double) async throws -> Int {
+    func reconcileOnce() async throws -> Int {
+        // Wall time: it is compared with the recorded `submittedAt` and `lastPolledAt`.
+        let now = clock.wallNow
         let ended = try await endTasksPastDeadline(at: now)
         return try await pollOverdue(at: now) + ended
     }

@@ -37,8 +37,22 @@ public struct DaemonConfiguration: Sendable {
         public var publicURL: String? = nil
         /// The secret under which per-task tokens are derived (HMAC-SHA256). No default: required.
         public var secret: [UInt8] = []
-        /// Largest webhook body accepted, in bytes (inline base64 images can be large). Default 32 MiB.
-        public var maxBodyBytes: Int = 32 << 20
+        /// Largest webhook body accepted, in bytes. Default 6 MiB, derived in `WebhookBodyLimit`
+        /// from the largest image Runware can post inline (`base64Data`/`dataURI`); a URL-output
+        /// delivery is a few hundred bytes. Only requests with a valid token get this far.
+        public var maxBodyBytes: Int = WebhookBodyLimit.derived
+        /// Seconds a new connection has to send a complete request head. Default 10.
+        public var headTimeout: Double = 10
+        /// Seconds from a request head to the last body byte. Default 30 (a 6 MiB body at 200 KB/s).
+        public var requestTimeout: Double = 30
+        /// Seconds a kept-alive connection may wait for its next request head. Default 15.
+        public var idleTimeout: Double = 15
+        /// Connections open at once; at the cap the oldest one still waiting for a request head
+        /// is closed to admit a new one. Default 512.
+        public var maxConnections: Int = 512
+        /// Request body bytes buffered at once across all connections; past it, 503 with
+        /// `Retry-After` (Runware retries). Default 64 MiB.
+        public var maxBufferedBytes: Int = 64 << 20
 
         public init(host: String = "0.0.0.0", port: Int = 8787, publicURL: String? = nil, secret: [UInt8] = []) {
             self.host = host
@@ -49,13 +63,22 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// The admin listener: task intake, status, images, health, metrics.
+    ///
+    /// Every request must name it in `Host` (a loopback address or `localhost` with its port, or
+    /// an entry of `allowedHosts`), carry the bearer token when one is configured, and send
+    /// `Content-Type: application/json` with POST/PUT/PATCH/DELETE (see `AdminRequestGate`).
     public struct Admin: Sendable {
-        /// Address to bind. Default `127.0.0.1`: the admin API has no authentication of its own.
+        /// Address to bind. Default `127.0.0.1`. Any other address needs a token.
         public var host: String = "127.0.0.1"
         /// Port to bind; 0 picks a free one. Default 8786.
         public var port: Int = 8786
         /// Largest request body accepted (reference images as data URIs), in bytes. Default 32 MiB.
         public var maxBodyBytes: Int = 32 << 20
+        /// `Host` values accepted besides loopback ones: `name` (any port) or `name:port`. Default none.
+        public var allowedHosts: [String] = []
+        /// The bearer token every request must carry (`admin.tokenFile`, the `admin-token`
+        /// credential, or `admin.token`). Default none; required when `host` is not a loopback address.
+        public var token: [UInt8] = []
 
         public init(host: String = "127.0.0.1", port: Int = 8786) {
             self.host = host
@@ -79,6 +102,18 @@ public struct DaemonConfiguration: Sendable {
         public var concurrency: Int = 8
         /// Fresh URLs asked of Runware (`getResponse`) per image after its URL expired (403/404). Default 3.
         public var maxRefetches: Int = 3
+        /// Whether `http://` image URLs are fetched (tests, private mirrors). Default false: https only.
+        public var allowHTTP = false
+        /// Whether image downloads may connect to loopback, private (RFC 1918), link-local,
+        /// unique-local and CGNAT addresses. Checked at connect time, on the resolved address.
+        /// Default false.
+        public var allowPrivateAddresses = false
+        /// Proxy URL for image downloads; nil (the default) connects directly and ignores
+        /// `http_proxy`/`https_proxy` in the environment.
+        public var proxy: String?
+        /// Bytes of memory the pixel decode checks may use at once (compressed bytes plus decoded
+        /// pixels, 4 bytes each): decodes wait for room rather than all run at once. Default 64 MiB.
+        public var decodeMemoryBudget: Int = 64 << 20
 
         public init(allowedHosts: [String] = ["im.runware.ai"]) {
             self.allowedHosts = allowedHosts

@@ -5,8 +5,9 @@ import SystemPackage
 /// Reads `DaemonConfiguration` from, in order of precedence: the environment (`KONTEXTD_` + the
 /// key in upper snake case, e.g. `KONTEXTD_WEBHOOK_PUBLIC_URL`), the YAML file, then the defaults.
 ///
-/// Secrets may instead come from files: `runware.apiKeyFile` and `webhook.secretFile`, or the
-/// systemd credentials `runware-api-key` and `webhook-secret` in `$CREDENTIALS_DIRECTORY`.
+/// Secrets may instead come from files: `runware.apiKeyFile`, `webhook.secretFile` and
+/// `admin.tokenFile`, or the systemd credentials `runware-api-key`, `webhook-secret` and
+/// `admin-token` in `$CREDENTIALS_DIRECTORY`.
 public enum DaemonConfigurationLoader {
     /// Loads and checks the configuration. `filePath` nil reads environment and defaults only.
     public static func load(
@@ -44,6 +45,11 @@ public enum DaemonConfigurationLoader {
         result.webhook.port = config.int(forKey: "webhook.port", default: result.webhook.port)
         result.webhook.publicURL = config.string(forKey: "webhook.publicURL")
         result.webhook.maxBodyBytes = config.int(forKey: "webhook.maxBodyBytes", default: result.webhook.maxBodyBytes)
+        result.webhook.headTimeout = config.double(forKey: "webhook.headTimeout", default: result.webhook.headTimeout)
+        result.webhook.requestTimeout = config.double(forKey: "webhook.requestTimeout", default: result.webhook.requestTimeout)
+        result.webhook.idleTimeout = config.double(forKey: "webhook.idleTimeout", default: result.webhook.idleTimeout)
+        result.webhook.maxConnections = config.int(forKey: "webhook.maxConnections", default: result.webhook.maxConnections)
+        result.webhook.maxBufferedBytes = config.int(forKey: "webhook.maxBufferedBytes", default: result.webhook.maxBufferedBytes)
         result.webhook.secret =
             try secret(
                 config: config, valueKey: "webhook.secret", fileKey: "webhook.secretFile",
@@ -52,6 +58,11 @@ public enum DaemonConfigurationLoader {
         result.admin.host = config.string(forKey: "admin.host", default: result.admin.host)
         result.admin.port = config.int(forKey: "admin.port", default: result.admin.port)
         result.admin.maxBodyBytes = config.int(forKey: "admin.maxBodyBytes", default: result.admin.maxBodyBytes)
+        result.admin.allowedHosts = config.stringArray(forKey: "admin.allowedHosts", default: result.admin.allowedHosts)
+        result.admin.token =
+            try secret(
+                config: config, valueKey: "admin.token", fileKey: "admin.tokenFile", credential: "admin-token",
+                environment: environment) ?? []
 
         result.images.allowedHosts = config.stringArray(forKey: "images.allowedHosts", default: result.images.allowedHosts)
         result.images.maxBytes = config.int(forKey: "images.maxBytes", default: result.images.maxBytes)
@@ -60,6 +71,12 @@ public enum DaemonConfigurationLoader {
         result.images.maxFetchAttempts = config.int(forKey: "images.maxFetchAttempts", default: result.images.maxFetchAttempts)
         result.images.concurrency = config.int(forKey: "images.concurrency", default: result.images.concurrency)
         result.images.maxRefetches = config.int(forKey: "images.maxRefetches", default: result.images.maxRefetches)
+        result.images.allowHTTP = config.bool(forKey: "images.allowHTTP", default: result.images.allowHTTP)
+        result.images.allowPrivateAddresses = config.bool(
+            forKey: "images.allowPrivateAddresses", default: result.images.allowPrivateAddresses)
+        result.images.proxy = config.string(forKey: "images.proxy").flatMap { $0.isEmpty ? nil : $0 }
+        result.images.decodeMemoryBudget = config.int(
+            forKey: "images.decodeMemoryBudget", default: result.images.decodeMemoryBudget)
         result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
         result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
         result.reconcile.giveUpAfter = config.double(forKey: "reconcile.giveUpAfter", default: result.reconcile.giveUpAfter)
@@ -130,6 +147,18 @@ public enum DaemonConfigurationCheck {
             throw ConfigurationError(
                 key: "runware.maxSubmitFailures", rule: "must be >= 1", value: "\(configuration.runware.maxSubmitFailures)")
         }
+        guard configuration.images.decodeMemoryBudget >= 1 << 20 else {
+            throw ConfigurationError(
+                key: "images.decodeMemoryBudget", rule: "must be >= 1048576 (1 MiB)",
+                value: "\(configuration.images.decodeMemoryBudget)")
+        }
+        if let proxy = configuration.images.proxy {
+            let scheme = proxy.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            guard proxy.contains("://"), ["http", "https", "socks5", "socks5h"].contains(scheme) else {
+                throw ConfigurationError(
+                    key: "images.proxy", rule: "must be an http://, https://, socks5:// or socks5h:// proxy URL", value: proxy)
+            }
+        }
         guard configuration.images.maxRefetches >= 0 else {
             throw ConfigurationError(key: "images.maxRefetches", rule: "must be >= 0", value: "\(configuration.images.maxRefetches)")
         }
@@ -144,8 +173,46 @@ public enum DaemonConfigurationCheck {
             throw ConfigurationError(
                 key: "reconcile.giveUpAfter", rule: "must be > 0 seconds", value: "\(configuration.reconcile.giveUpAfter)")
         }
+        try checkListenerLimits(configuration)
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")
+        }
+    }
+}
+
+extension DaemonConfigurationCheck {
+    /// The webhook listener's limits and the admin listener's access rules.
+    static func checkListenerLimits(_ configuration: DaemonConfiguration) throws {
+        let webhook = configuration.webhook
+        for (key, value) in [
+            ("webhook.headTimeout", webhook.headTimeout), ("webhook.requestTimeout", webhook.requestTimeout),
+            ("webhook.idleTimeout", webhook.idleTimeout),
+        ] {
+            guard value.isFinite, value > 0, value <= 86_400 else {
+                throw ConfigurationError(key: key, rule: "must be > 0 and at most 86400 seconds", value: "\(value)")
+            }
+        }
+        guard webhook.maxBodyBytes >= 1024 else {
+            throw ConfigurationError(key: "webhook.maxBodyBytes", rule: "must be >= 1024", value: "\(webhook.maxBodyBytes)")
+        }
+        guard (1...1_000_000).contains(webhook.maxConnections) else {
+            throw ConfigurationError(key: "webhook.maxConnections", rule: "must be 1…1000000", value: "\(webhook.maxConnections)")
+        }
+        guard webhook.maxBufferedBytes >= webhook.maxBodyBytes else {
+            throw ConfigurationError(
+                key: "webhook.maxBufferedBytes",
+                rule: "must be >= webhook.maxBodyBytes (\(webhook.maxBodyBytes)), or the largest delivery could never be read",
+                value: "\(webhook.maxBufferedBytes)")
+        }
+        for entry in configuration.admin.allowedHosts where HostName(header: entry) == nil {
+            throw ConfigurationError(
+                key: "admin.allowedHosts", rule: "each entry must be a host name or address, optionally with :port", value: entry)
+        }
+        if !LoopbackAddress.isLoopback(configuration.admin.host) && configuration.admin.token.isEmpty {
+            throw ConfigurationError(
+                key: "admin.tokenFile",
+                rule: "must be set (or the admin-token credential, or admin.token) when admin.host is not a loopback address",
+                value: "admin.host \(configuration.admin.host) with no token")
         }
     }
 }

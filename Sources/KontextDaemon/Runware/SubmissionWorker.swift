@@ -28,14 +28,13 @@ final class SubmissionWorker: Sendable {
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
     private let pollInterval: Double
+    private let clock: any DaemonClock
     private let logger: Logger
-    /// Wall-clock seconds since 1970, as the store records times; injected so tests choose it.
-    private let now: @Sendable () -> Double
 
     init(
         store: TaskStore, api: RunwareAPI, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
-        ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double, logger: Logger,
-        now: @escaping @Sendable () -> Double
+        ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
+        clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
         self.api = api
@@ -46,8 +45,8 @@ final class SubmissionWorker: Sendable {
         self.health = health
         self.metrics = metrics
         self.pollInterval = pollInterval
+        self.clock = clock
         self.logger = logger
-        self.now = now
     }
 
     /// The webhook URL Runware is given for `taskUUID`.
@@ -68,13 +67,13 @@ final class SubmissionWorker: Sendable {
             } catch {
                 logger.error("cannot read or record submissions", metadata: ["error": "\(error)"])
                 health.raise(.storageUnavailable, reason: "submission bookkeeping failed: \(error)")
-                await signal.wait(timeout: .seconds(max(pollInterval, 1)))
+                await signal.wait(timeout: .seconds(clamping: max(pollInterval, 1)))
                 continue
             }
             switch outcome {
             case .idle:
                 singly = false
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
             case .done:
                 failures = 0
                 singly = false
@@ -102,8 +101,9 @@ final class SubmissionWorker: Sendable {
         case paused(String)
     }
 
+    /// Backoff on the injected clock's monotonic time: a wall-clock jump cannot move a retry.
     private func sleep(seconds: Double) async {
-        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        try? await clock.sleep(for: .seconds(clamping: seconds))
     }
 
     /// One round: settle uncertain sends first, then send a batch of queued tasks (one task when
@@ -133,7 +133,7 @@ final class SubmissionWorker: Sendable {
             return .retryLater(retryAfter: nil)
         }
         let news = answer.news()
-        let now = now()
+        let now = clock.wallNow
         var accepted: [String] = []
         var askAgain = false
         for task in tasks {
@@ -163,7 +163,7 @@ final class SubmissionWorker: Sendable {
     private func submit(_ batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         var payloads: [JSONValue] = []
         var sendable: [TaskRecord] = []
-        let now = now()
+        let now = clock.wallNow
         for task in batch {
             guard case .object(var payload)? = try? JSONCoding.parse(task.payloadJSON) else {
                 // A payload that no longer parses was written by this daemon: fail it loudly rather than loop on it.
@@ -225,7 +225,7 @@ final class SubmissionWorker: Sendable {
 
     /// Counts a send without a verdict against each task's budget; fails those that used it up.
     private func sendFailed(_ tasks: [TaskRecord], uncertain: Bool, reason: String, retryAfter: Double?) async throws(StoreError) -> Outcome {
-        let now = now()
+        let now = clock.wallNow
         let counts = try await store.recordSubmitFailure(tasks.map(\.taskUUID), uncertain: uncertain, at: now)
         let budget = api.configuration.maxSubmitFailures
         for (uuid, count) in counts where count >= budget {
@@ -240,7 +240,7 @@ final class SubmissionWorker: Sendable {
 
     private func handle(_ answer: RunwareAPI.Answer, for batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         let status = answer.status
-        let now = now()
+        let now = clock.wallNow
         guard let envelope = answer.envelope else {
             metrics.submitFailures.increment()
             if (200..<300).contains(status) {

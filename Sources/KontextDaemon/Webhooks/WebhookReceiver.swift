@@ -4,28 +4,41 @@ import KontextNet
 import KontextStore
 import Logging
 
-/// The webhook listener's responder: `POST /webhooks/runware/{taskUUID}?token=…`.
+/// The webhook listener's responder and head inspector: `POST /webhooks/runware/{taskUUID}?token=…`.
 ///
-/// Order of checks: the token (401, in constant time, before anything about the task is
-/// revealed), the body (400 when it is not JSON or no item in it is understood; items that are
-/// not understood beside others that are are kept raw on the task and counted), then the delivery is committed to SQLite — raw body and parsed
-/// results — in the same write that finds an unknown task (404), and only then answered 200. A repeated delivery of a known result
-/// answers 200 and stores nothing new. Storage trouble answers 503 with `Retry-After`, never 200.
-public struct WebhookReceiver: HTTPResponder {
+/// Authentication happens on the request head (`inspect`), before a byte of the body is read: a
+/// missing or wrong token (checked in constant time, before anything about the task is revealed)
+/// answers 401 and the connection closes, so a client without a token can make the daemon buffer
+/// nothing; `Expect: 100-continue` is answered only for a valid token. Every other path answers
+/// without a body being read.
+///
+/// Then the body, read item by item (400 when it is not JSON or no item in it is understood;
+/// items not understood beside others that are are kept raw on the task and counted), then the
+/// delivery is committed to SQLite — raw body and parsed results —
+/// in the same write that finds an unknown task (404), and only then answered 200. A repeated
+/// delivery of a known result answers 200 and stores nothing new. Storage trouble answers 503
+/// with `Retry-After`, never 200.
+public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
+    private static let prefix = "/webhooks/runware/"
     private let store: TaskStore
     private let token: WebhookToken
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
+    private let clock: any DaemonClock
     private let logger: Logger
     private let router: Router
 
-    init(store: TaskStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, logger: Logger) {
+    init(
+        store: TaskStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics,
+        clock: any DaemonClock, logger: Logger
+    ) {
         self.store = store
         self.token = token
         self.ingestSignal = ingestSignal
         self.health = health
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
         var router = Router()
         router.add("GET", "/healthz") { _, _ in
@@ -34,24 +47,45 @@ public struct WebhookReceiver: HTTPResponder {
         self.router = router
     }
 
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
-        let prefix = "/webhooks/runware/"
-        guard request.path.hasPrefix(prefix) else { return await router.respond(to: request) }
-        guard request.method == "POST" else {
-            return HTTPResponse.error(
-                status: 405, code: "method_not_allowed", message: "webhooks are POST only, got \(request.method)",
-                extraHeaders: [HTTPHeader(name: "Allow", value: "POST")])
+    /// The webhook listener: this receiver as both the server's head inspector and its responder.
+    func listener(configuration: HTTPServerConfiguration, logger: Logger) -> HTTPServer {
+        HTTPServer(configuration: configuration, responder: self, inspector: self, logger: logger)
+    }
+
+    /// Admits a webhook POST only with the task's token; every other request is admitted without
+    /// a body (none of this listener's other routes reads one).
+    public func inspect(_ request: HTTPRequest) -> HTTPHeadVerdict {
+        guard request.path.hasPrefix(Self.prefix) else { return .admit(maxBodyBytes: 0) }
+        guard request.method == "POST" else { return .refuse(Self.postOnly(request.method)) }
+        let taskUUID = String(request.path.dropFirst(Self.prefix.count)).lowercased()
+        guard token.isValid(request.query["token"], for: taskUUID) else {
+            metrics.webhooksUnauthorized.increment()
+            // Debug only: an attack sends these by the thousand; the metric is what operators watch.
+            logger.debug("webhook with a missing or wrong token", metadata: [
+                "task": "\(taskUUID)", "remote": "\(request.remoteAddress ?? "?")",
+            ])
+            return .refuse(HTTPResponse.error(status: 401, code: "invalid_token", message: "missing or invalid webhook token"))
         }
-        let taskUUID = String(request.path.dropFirst(prefix.count)).lowercased()
+        return .admit(maxBodyBytes: nil)
+    }
+
+    /// Answers a request `inspect` admitted. The token was checked there, once per request, so
+    /// the hot path computes one HMAC: never wire this responder without its inspector (use
+    /// `listener(configuration:logger:)`).
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard request.path.hasPrefix(Self.prefix) else { return await router.respond(to: request) }
+        guard request.method == "POST" else { return Self.postOnly(request.method) }
+        let taskUUID = String(request.path.dropFirst(Self.prefix.count)).lowercased()
         return await receive(taskUUID: taskUUID, request: request)
     }
 
+    private static func postOnly(_ method: String) -> HTTPResponse {
+        HTTPResponse.error(
+            status: 405, code: "method_not_allowed", message: "webhooks are POST only, got \(method)",
+            extraHeaders: [HTTPHeader(name: "Allow", value: "POST")])
+    }
+
     private func receive(taskUUID: String, request: HTTPRequest) async -> HTTPResponse {
-        guard token.isValid(request.query["token"], for: taskUUID) else {
-            metrics.webhooksUnauthorized.increment()
-            logger.warning("webhook with a missing or wrong token", metadata: ["task": "\(taskUUID)", "remote": "\(request.remoteAddress ?? "?")"])
-            return HTTPResponse.error(status: 401, code: "invalid_token", message: "missing or invalid webhook token")
-        }
         let envelope: RunwareEnvelope
         do {
             envelope = try RunwareEnvelope.parse(request.body)
@@ -110,7 +144,7 @@ public struct WebhookReceiver: HTTPResponder {
         do {
             outcome = try await store.recordDelivery(
                 taskUUID: taskUUID, source: .webhook, rawBody: request.body, results: results, failures: failures,
-                unrecognised: unrecognised.map(IncomingUnrecognised.init), at: Date().timeIntervalSince1970)
+                unrecognised: unrecognised.map(IncomingUnrecognised.init), at: clock.wallNow)
         } catch where error.kind == .notFound {
             metrics.webhooksRejected.increment()
             return HTTPResponse.error(status: 404, code: "unknown_task", message: "no task \(taskUUID)")

@@ -28,7 +28,8 @@ final class CurlEasyTransfer {
         // Reset keeps live connections and the DNS cache but drops every option of the previous request.
         curl_easy_reset(easy)
         errorBuffer[0] = 0
-        let sink = CurlResponseSink(maxBytes: request.maxResponseBytes, cancellation: cancellation)
+        let sink = CurlResponseSink(
+            maxBytes: request.maxResponseBytes, cancellation: cancellation, addressCheck: request.connectAddressCheck)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
 
@@ -36,6 +37,10 @@ final class CurlEasyTransfer {
             return .failure(HTTPClientError(kind: .other, url: request.url, message: problem, outcomeUnknown: false))
         }
         let code = withExtendedLifetime(sink) { curl_easy_perform(easy) }
+        if code != CURLE_OK, let refusal = sink.addressRefusal {
+            return .failure(HTTPClientError(
+                kind: .addressRefused, url: request.url, message: "refused to connect: \(refusal)", outcomeUnknown: false))
+        }
         guard code == CURLE_OK else {
             let failure = CurlFailure(
                 code: code, detail: String(cString: errorBuffer), responseTooLarge: sink.exceededLimit,
@@ -67,7 +72,14 @@ final class CurlEasyTransfer {
         check(kx_curl_setopt_string(easy, CURLOPT_URL, request.url), "URL")
         check(kx_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
         check(kx_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
-        check(kx_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"), "PROTOCOLS_STR")
+        check(kx_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, request.allowedProtocols), "PROTOCOLS_STR")
+        check(kx_curl_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, request.allowedProtocols), "REDIR_PROTOCOLS_STR")
+        switch request.proxy {
+        case .environment: break
+        // An empty string is curl's "no proxy at all", overriding http_proxy and friends.
+        case .none: check(kx_curl_setopt_string(easy, CURLOPT_PROXY, ""), "PROXY")
+        case .url(let proxy): check(kx_curl_setopt_string(easy, CURLOPT_PROXY, proxy), "PROXY")
+        }
         check(kx_curl_setopt_long(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1), "HTTP_VERSION")
         check(kx_curl_setopt_string(easy, CURLOPT_USERAGENT, userAgent), "USERAGENT")
         check(kx_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)), "TIMEOUT_MS")
@@ -122,6 +134,18 @@ final class CurlEasyTransfer {
             return sink.cancellation.isCancelled ? 1 : 0
         }, "XFERINFOFUNCTION")
         check(kx_curl_setopt_pointer(easy, CURLOPT_XFERINFODATA, context), "XFERINFODATA")
+        if request.connectAddressCheck != nil {
+            // Checked where curl opens the socket, after DNS: the address judged is the one connected to.
+            check(kx_curl_setopt_opensocket_callback(easy) { context, _, address in
+                let sink = Unmanaged<CurlResponseSink>.fromOpaque(context!).takeUnretainedValue()
+                guard let address else { return CURL_SOCKET_BAD }
+                var bytes = [UInt8](repeating: 0, count: 16)
+                let count = Int(kx_curl_sockaddr_ip(address, &bytes))
+                guard sink.mayConnect(to: Array(bytes.prefix(count))) else { return CURL_SOCKET_BAD }
+                return kx_curl_open_socket(address)
+            }, "OPENSOCKETFUNCTION")
+            check(kx_curl_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, context), "OPENSOCKETDATA")
+        }
         return refused.isEmpty ? nil : "curl refused options: " + refused.joined(separator: "; ")
     }
 

@@ -14,10 +14,22 @@ final class CurlResponseSink {
     private let maxBytes: Int
     /// Read by the progress callback to abort a transfer whose awaiting task was cancelled.
     let cancellation: CancellationFlag
+    /// The request's connect-address check, run by the open-socket callback.
+    let addressCheck: (@Sendable ([UInt8]) -> String?)?
+    /// Why the check refused an address, when it did (the transfer then fails to connect).
+    private(set) var addressRefusal: String?
 
-    init(maxBytes: Int, cancellation: CancellationFlag) {
+    init(maxBytes: Int, cancellation: CancellationFlag, addressCheck: (@Sendable ([UInt8]) -> String?)? = nil) {
         self.maxBytes = max(0, maxBytes)
         self.cancellation = cancellation
+        self.addressCheck = addressCheck
+    }
+
+    /// Runs the address check on `address`; false (and the reason kept) when it refuses.
+    func mayConnect(to address: [UInt8]) -> Bool {
+        guard let addressCheck, let refusal = addressCheck(address) else { return true }
+        addressRefusal = refusal
+        return false
     }
 
     /// Appends body bytes; returns false (abort) when they would pass the cap.

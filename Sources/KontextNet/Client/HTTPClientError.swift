@@ -16,8 +16,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case sendFailed
         /// Receiving the response failed (reset, empty or malformed reply).
         case receiveFailed
-        /// The URL is malformed or not http/https.
+        /// The URL is malformed or its scheme is not allowed.
         case invalidURL
+        /// The request's connect-address check refused the address the host resolved to.
+        case addressRefused
         /// Anything else, including a cancelled task and use after `shutdown()`.
         case other
     }
@@ -40,8 +42,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         self.outcomeUnknown = outcomeUnknown
     }
 
-    /// "<kind> for <url>: <message>", plus a note when the outcome is unknown.
+    /// "<kind> for <url>: <message>", plus a note when the outcome is unknown. The URL's query is
+    /// left out: descriptions end up in logs, and a query can carry a token.
     public var description: String {
-        "\(kind.rawValue) for \(url): \(message)" + (outcomeUnknown ? " (request may have reached the server)" : "")
+        "\(kind.rawValue) for \(QueryRedaction.redacting(url)): \(message)" + (outcomeUnknown ? " (request may have reached the server)" : "")
     }
 }

@@ -26,6 +26,24 @@ public struct HTTPClientRequest: Sendable {
     /// the server at most once per call (a Runware submission, where a second copy is answered
     /// `conflictTaskUUID`) that hidden resend must not happen, and without reuse it cannot.
     public var freshConnection: Bool
+    /// URL schemes allowed, for the request and for every redirect (curl's list syntax). Default `http,https`.
+    public var allowedProtocols: String
+    /// Decides, at connect time, whether the resolved address (4 or 16 bytes) may be connected
+    /// to: nil allows it, a reason refuses it (the request fails with `.addressRefused`). Nil
+    /// (the default) checks nothing. Applies to every connection the request opens, redirects included.
+    public var connectAddressCheck: (@Sendable ([UInt8]) -> String?)?
+    /// Which proxy to use. Default `.environment` (curl honours `http_proxy`/`https_proxy`).
+    public var proxy: Proxy
+
+    /// Where a request's connection goes.
+    public enum Proxy: Sendable, Hashable {
+        /// Whatever curl takes from the environment (`http_proxy`, `https_proxy`, `no_proxy`).
+        case environment
+        /// Straight to the server, whatever the environment says.
+        case none
+        /// Through this proxy URL. The proxy then resolves names, so a connect-address check sees the proxy's address.
+        case url(String)
+    }
 
     /// Creates a request with the default limits (10 s connect, 64 MiB body cap, no redirects).
     public init(
@@ -45,6 +63,9 @@ public struct HTTPClientRequest: Sendable {
         self.lowSpeedLimit = nil
         self.followRedirects = false
         self.freshConnection = false
+        self.allowedProtocols = "http,https"
+        self.connectAddressCheck = nil
+        self.proxy = .environment
     }
 
     /// Creates a request from header tuples, e.g. `headers: [("Content-Type", "application/json")]`.

@@ -14,10 +14,13 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's IP address (no port), when known.
     public var remoteAddress: String?
+    /// The port the request arrived on (the listener's bound port), when known.
+    public var localPort: Int?
 
     /// Creates a request, deriving `path` and `query` from `uri`; used by the server and by tests.
     public init(
-        method: String, uri: String, headers: [HTTPHeader] = [], body: [UInt8] = [], remoteAddress: String? = nil
+        method: String, uri: String, headers: [HTTPHeader] = [], body: [UInt8] = [], remoteAddress: String? = nil,
+        localPort: Int? = nil
     ) {
         self.method = method
         self.uri = uri
@@ -26,6 +29,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.localPort = localPort
     }
 
     /// The value of the last header named `name`, compared case-insensitively; nil when absent.

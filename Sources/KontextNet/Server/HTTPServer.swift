@@ -7,8 +7,14 @@ import Synchronization
 /// A minimal HTTP/1.1 server over SwiftNIO that hands complete, size-checked requests to a responder.
 ///
 /// Keep-alive and pipelining are supported (pipelined requests are answered in order), request
-/// bodies are capped by `maxBodyBytes`, idle connections close after `idleTimeout`, and malformed
-/// requests get 400 and a closed connection.
+/// bodies are capped by `maxBodyBytes`, malformed requests get 400 and a closed connection. For a
+/// listener that faces the internet it bounds what any client can hold (see
+/// `HTTPServerConfiguration`): deadlines for the head, the whole request and keep-alive idleness,
+/// a cap on open connections and on request bytes buffered across them. An `HTTPHeadInspector`
+/// decides on each request from its head, before any body byte is buffered.
+///
+/// The Runware simulator runs on this same server through `HTTPFaultingResponder`, the hook that
+/// lets a response be delivered damaged (cut short, stalled, held, dropped).
 public final class HTTPServer: Sendable {
     private enum State: Sendable {
         case created
@@ -17,28 +23,53 @@ public final class HTTPServer: Sendable {
         case stopped
     }
 
-    /// How long `stop()` waits for in-flight responses before closing connections regardless.
-    static let stopGracePeriod: TimeAmount = .seconds(10)
-
     private let configuration: HTTPServerConfiguration
-    private let responder: any HTTPResponder
+    private let responder: HTTPConnectionHandler.Responder
+    private let inspector: (any HTTPHeadInspector)?
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let connections = ConnectionRegistry()
+    private let connections: ConnectionRegistry
+    private let budget: ByteBudget
     private let state = Mutex(State.created)
 
-    /// Creates a server that is not yet listening; call `start()`.
-    public init(
-        configuration: HTTPServerConfiguration, responder: any HTTPResponder,
+    /// Creates a server that is not yet listening; call `start()`. With an `inspector`, every
+    /// request head is put to it before its body is read.
+    public convenience init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder, inspector: (any HTTPHeadInspector)? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) {
+        self.init(configuration: configuration, responder: .plain(responder), inspector: inspector, group: group, logger: logger)
+    }
+
+    /// Creates a server whose responder also chooses how each response reaches the wire: the
+    /// simulator's hook for wire faults.
+    package convenience init(
+        configuration: HTTPServerConfiguration, faultingResponder: any HTTPFaultingResponder,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) {
+        self.init(configuration: configuration, responder: .faulting(faultingResponder), inspector: nil, group: group, logger: logger)
+    }
+
+    private init(
+        configuration: HTTPServerConfiguration, responder: HTTPConnectionHandler.Responder,
+        inspector: (any HTTPHeadInspector)?, group: any EventLoopGroup, logger: Logger
     ) {
         self.configuration = configuration
         self.responder = responder
+        self.inspector = inspector
         self.group = group
+        self.connections = ConnectionRegistry(maxConnections: configuration.maxConnections)
+        self.budget = ByteBudget(limit: configuration.maxBufferedBytes)
         var logger = logger
         logger[metadataKey: "server"] = "\(configuration.name)"
         self.logger = logger
     }
+
+    /// Connections open now (tests and the bench watch limits with it).
+    package var openConnections: Int { connections.count }
+
+    /// Request body bytes buffered now across all connections.
+    package var bufferedBytes: Int { budget.inUse }
 
     /// The bound port while running, else nil.
     public var port: Int? {
@@ -59,22 +90,34 @@ public final class HTTPServer: Sendable {
         }
         let configuration = self.configuration
         let responder = self.responder
+        let inspector = self.inspector
         let logger = self.logger
         let connections = self.connections
-        let idle = TimeAmount.nanoseconds(Int64(max(0.001, configuration.idleTimeout) * 1_000_000_000))
+        let budget = self.budget
+        let limits = HTTPConnectionHandler.Limits(configuration)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                connections.add(channel)
+                let activity = ConnectionActivity()
+                switch connections.admit(channel, activity: activity) {
+                case .refused:
+                    // Failing the initializer makes the bootstrap close the accepted socket.
+                    logger.debug("connection cap reached with every connection inside a request; refusing a connection")
+                    return channel.eventLoop.makeFailedFuture(HTTPServerError.connectionLimit(name: configuration.name))
+                case .admittedByEvicting:
+                    logger.debug("connection cap reached; closed the oldest connection waiting for a request head")
+                case .admitted:
+                    break
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    try pipeline.addHandler(IdleStateHandler(allTimeout: idle))
                     try pipeline.addHandler(HTTPConnectionHandler(
-                        responder: responder, maxBodyBytes: configuration.maxBodyBytes, logger: logger))
+                        responder: responder, inspector: inspector, limits: limits, budget: budget, activity: activity,
+                        logger: logger))
                 }
             }
         let channel: any Channel
@@ -101,7 +144,9 @@ public final class HTTPServer: Sendable {
         return port
     }
 
-    /// Stops accepting, lets every in-flight response finish (up to 10 s), then closes all connections.
+    /// Stops accepting, lets every in-flight response finish (up to `stopGracePeriod`), then closes
+    /// all connections. With a grace period of 0 every connection closes at once (the simulator:
+    /// stalled and held answers end).
     public func stop() async {
         let listener: (any Channel)? = state.withLock { state in
             defer { state = .stopped }
@@ -113,7 +158,11 @@ public final class HTTPServer: Sendable {
         let closing = connections.quiesceAll()
         let eventLoop = listener.eventLoop
         let allClosed = EventLoopFuture.andAllComplete(closing, on: eventLoop)
-        let deadline = eventLoop.scheduleTask(in: Self.stopGracePeriod) { [connections] in
+        let grace = HTTPConnectionHandler.Limits.amount(configuration.stopGracePeriod)
+        if configuration.stopGracePeriod <= 0 {
+            connections.closeAll()
+        }
+        let deadline = eventLoop.scheduleTask(in: grace) { [connections] in
             connections.closeAll()
         }
         try? await allClosed.get()
@@ -128,12 +177,15 @@ public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
     case alreadyStarted(name: String)
     /// `stop()` ran while `start()` was binding, so the server did not start.
     case stopped(name: String)
+    /// A connection arrived at the connection cap while every open one was inside a request.
+    case connectionLimit(name: String)
 
     /// A sentence naming the server and the problem.
     public var description: String {
         switch self {
         case .alreadyStarted(let name): "HTTP server \(name) was already started; create a new one"
         case .stopped(let name): "HTTP server \(name) was stopped while starting"
+        case .connectionLimit(let name): "HTTP server \(name) is at its connection cap"
         }
     }
 }

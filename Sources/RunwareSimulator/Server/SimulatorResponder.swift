@@ -8,13 +8,21 @@ import KontextNet
 ///   version has expired. Each download attempt may be damaged per the fault plan.
 /// - `GET /assets/inputs/<name>.jpg`: a deterministic reference JPEG for any name.
 /// - `GET /sim/state`: what tests inspect in-process, as JSON, for out-of-process use.
-struct SimulatorResponder: SimulatorRouting {
+///
+/// It is the `HTTPFaultingResponder` of the simulator's `HTTPServer`: besides the response, each
+/// answer says how it is delivered, which is how the fault plan damages downloads and submissions.
+struct SimulatorResponder: HTTPFaultingResponder {
     let service: SimulatedRunware
 
     static let imagePrefix = "/image/ws/2/ii/"
     static let assetPrefix = "/assets/inputs/"
 
-    func reply(to request: HTTPRequest) async -> SimulatorReply {
+    func reply(to request: HTTPRequest) async -> (response: HTTPResponse, delivery: HTTPWireDelivery) {
+        let reply = await route(request)
+        return (reply.response, reply.delivery)
+    }
+
+    private func route(_ request: HTTPRequest) async -> SimulatorReply {
         let path = request.path
         switch (request.method, path) {
         case ("POST", "/v1"), ("POST", "/v1/"):

@@ -24,7 +24,7 @@ struct TaskEndpoint: Sendable {
         let body: JSONValue
         var headers: [HTTPHeader] = []
         /// How the answer reaches the client; `.whole` unless a fault says otherwise.
-        var delivery: ReplyDelivery = .whole
+        var delivery: HTTPWireDelivery = .whole
     }
 
     /// Handles a request body given the `Authorization` header (if any).

@@ -1,3 +1,4 @@
+import KontextNet
 import Logging
 
 /// Delivers one webhook body to one URL, re-sending per `WebhookRetryPolicy` until a 2xx
@@ -34,7 +35,7 @@ struct WebhookDelivery: Sendable {
                 return false
             }
         }
-        logger.warning("webhook dropped after all attempts", metadata: ["key": "\(key)", "url": "\(url)"])
+        logger.warning("webhook dropped after all attempts", metadata: ["key": "\(key)", "url": "\(QueryRedaction.redacting(url))"])
         return false
     }
 }
