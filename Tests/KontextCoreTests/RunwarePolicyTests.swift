@@ -67,6 +67,7 @@ import Testing
         let unattributed: [RunwareError]
         let sentBefore: Bool
         let adopts: Bool
+        var afterFailedOrNotFound = false
         let expected: SubmissionPolicy.TaskVerdict
         var testDescription: String { name }
     }
@@ -82,6 +83,8 @@ import Testing
         Case(name: "conflict on a first send", news: conflict, status: 400, batchSize: 1, unattributed: [], sentBefore: false, adopts: false, expected: .uuidTaken(error("conflictTaskUUID"))),
         Case(name: "conflict on a resend", news: conflict, status: 400, batchSize: 1, unattributed: [], sentBefore: true, adopts: false, expected: .accepted),
         Case(name: "conflict, adoption asked", news: conflict, status: 400, batchSize: 1, unattributed: [], sentBefore: false, adopts: true, expected: .accepted),
+        Case(name: "conflict on the resend after taskFailedOrNotFound", news: conflict, status: 400, batchSize: 1, unattributed: [], sentBefore: true, adopts: false, afterFailedOrNotFound: true, expected: .failedEarlier(error("conflictTaskUUID"))),
+        Case(name: "accepted on the resend after taskFailedOrNotFound", news: ack, status: 200, batchSize: 1, unattributed: [], sentBefore: true, adopts: false, afterFailedOrNotFound: true, expected: .accepted),
         Case(name: "unattributed conflict, single first send", news: silent, status: 400, batchSize: 1, unattributed: [error("conflictTaskUUID", task: nil)], sentBefore: false, adopts: false, expected: .uuidTaken(error("conflictTaskUUID", task: nil))),
         Case(name: "invalid parameter", news: RunwareTaskNews(failures: [error("invalidSteps")]), status: 400, batchSize: 1, unattributed: [], sentBefore: false, adopts: false, expected: .rejected(error("invalidSteps"))),
         Case(name: "task-scoped queue full", news: RunwareTaskNews(failures: [error("queueCapacityExceeded")]), status: 200, batchSize: 2, unattributed: [], sentBefore: false, adopts: false, expected: .retryLater(error("queueCapacityExceeded"))),
@@ -92,7 +95,7 @@ import Testing
     @Test(arguments: cases) func perTask(_ item: Case) {
         #expect(SubmissionPolicy.verdict(
             for: item.news, status: item.status, batchSize: item.batchSize, unattributed: item.unattributed,
-            sentBefore: item.sentBefore, adoptsExisting: item.adopts) == item.expected)
+            sentBefore: item.sentBefore, adoptsExisting: item.adopts, afterFailedOrNotFound: item.afterFailedOrNotFound) == item.expected)
     }
 
     @Test func batchesWithUnattributedErrorsAreSentSingly() {
@@ -107,7 +110,7 @@ import Testing
         ("processing", RunwareTaskNews(mentioned: true), .runwareHasTask),
         ("never heard of", RunwareTaskNews(), .neverReceived),
         ("taskNotFound", RunwareTaskNews(failures: [error("taskNotFound")]), .neverReceived),
-        ("taskFailedOrNotFound", RunwareTaskNews(failures: [error("taskFailedOrNotFound")]), .ended(error("taskFailedOrNotFound"))),
+        ("taskFailedOrNotFound", RunwareTaskNews(failures: [error("taskFailedOrNotFound")]), .failedOrNeverReceived(error("taskFailedOrNotFound"))),
         ("inferenceError", RunwareTaskNews(failures: [error("inferenceError")]), .ended(error("inferenceError"))),
         ("serviceUnavailable", RunwareTaskNews(failures: [error("serviceUnavailable")]), .askAgain(error("serviceUnavailable"))),
     ]

@@ -2,6 +2,7 @@ import KontextCore
 @testable import KontextDaemon
 import KontextNet
 import KontextStore
+import KontextTesting
 import Testing
 
 /// The reconciler alone, on a clock the test sets: every task ends, every poll is recorded, and
@@ -11,6 +12,8 @@ import Testing
         let scratch: ScratchStore
         let reconciler: Reconciler
         let metrics = DaemonMetrics()
+        /// Wall time starts at 0 so task times read as seconds since submission.
+        let clock = ManualClock(wall: 0)
         var store: TaskStore { scratch.store }
         var runware: ScriptedRunware { scratch.runware }
 
@@ -19,8 +22,13 @@ import Testing
             reconciler = Reconciler(
                 store: scratch.store, api: RunwareAPI(client: scratch.client, configuration: scratch.runwareConfiguration()),
                 configuration: .init(overdueAfter: 120, interval: 15, giveUpAfter: giveUpAfter), ingestSignal: WorkSignal(),
-                health: DaemonHealth(), metrics: metrics, logger: ScratchStore.quietLogger("reconciler-test"),
-                now: { Issue.record("the reconciler read the clock instead of the time it was given"); return 0 })
+                health: DaemonHealth(), metrics: metrics, clock: clock, logger: ScratchStore.quietLogger("reconciler-test"))
+        }
+
+        /// One reconciler round with the wall clock at `time`.
+        func reconcile(at time: Double) async throws -> Int {
+            clock.jumpWallClock(by: time - clock.wallNow)
+            return try await reconciler.reconcileOnce()
         }
 
         func submit(_ uuid: String, at time: Double, results: Int = 1, payload: String = "{}") async throws {
@@ -54,8 +62,8 @@ import Testing
         try await fixture.submit("odd", at: 1)
         try await fixture.submit("good", at: 2)
         // One task per poll (maxTasksPerRequest 1): three rounds reach all three.
-        for _ in 0..<3 { #expect(try await fixture.reconciler.reconcileOnce(at: 200) == 1) }
-        #expect(try await fixture.reconciler.reconcileOnce(at: 200) == 0)
+        for _ in 0..<3 { #expect(try await fixture.reconcile(at: 200) == 1) }
+        #expect(try await fixture.reconcile(at: 200) == 0)
         #expect(runware.submissions.map { Self.polledTask($0) } == ["bad", "odd", "good"])
         let bad = try await fixture.task("bad").task
         #expect(bad.pollCount == 1)
@@ -67,7 +75,7 @@ import Testing
         #expect(good.lastPollOutcome == "200: still running")
         #expect(good.lastPollError == nil)
         // Next interval: the least recently polled go first again, the failing one included once.
-        #expect(try await fixture.reconciler.reconcileOnce(at: 216) == 1)
+        #expect(try await fixture.reconcile(at: 216) == 1)
         #expect(runware.submissions.last.map { Self.polledTask($0) } == "bad")
         await fixture.close()
     }
@@ -83,7 +91,7 @@ import Testing
         }
         let fixture = try Fixture(runware: runware)
         try await fixture.submit("t", at: 0)
-        #expect(try await fixture.reconciler.reconcileOnce(at: 130) == 1)
+        #expect(try await fixture.reconcile(at: 130) == 1)
         let detail = try await fixture.task("t")
         #expect(detail.task.state == .failed)
         #expect(detail.task.errorCode == ending.code)
@@ -107,13 +115,13 @@ import Testing
         try await fixture.store.markResultStored(
             imageUUID: "i1", image: StoredImage(format: .jpg, width: 1, height: 1, byteSize: 1, sha256: String(repeating: "a", count: 64), path: "/x"), at: 11)
         // Polled while there is time.
-        while try await fixture.reconciler.reconcileOnce(at: 300) > 0 {}
+        while try await fixture.reconcile(at: 300) > 0 {}
         #expect(try await fixture.task("silent").task.state == .submitted)
         // A second before the deadline nothing ends; at it, both ordinary tasks do.
         #expect(try await fixture.store.stateCounts()[.failed] == 0)
-        _ = try await fixture.reconciler.reconcileOnce(at: 1199)
+        _ = try await fixture.reconcile(at: 1199)
         #expect(try await fixture.store.stateCounts()[.failed] == 0)
-        _ = try await fixture.reconciler.reconcileOnce(at: 1200)
+        _ = try await fixture.reconcile(at: 1200)
         let silent = try await fixture.task("silent").task
         #expect(silent.state == .failed)
         #expect(silent.errorCode == "deadlineExceeded")
@@ -125,7 +133,7 @@ import Testing
         #expect(partial.results.map(\.state) == [.stored])
         // ttl 3600 pushes this task's deadline out to an hour.
         #expect(try await fixture.task("long").task.state == .submitted)
-        _ = try await fixture.reconciler.reconcileOnce(at: 3600)
+        _ = try await fixture.reconcile(at: 3600)
         #expect(try await fixture.task("long").task.state == .failed)
         await fixture.close()
     }
@@ -140,7 +148,7 @@ import Testing
         }
         let fixture = try Fixture(runware: runware)
         try await fixture.submit("t", at: 0, results: 2)
-        #expect(try await fixture.reconciler.reconcileOnce(at: 130) == 1)
+        #expect(try await fixture.reconcile(at: 130) == 1)
         let detail = try await fixture.task("t")
         #expect(detail.results.map(\.imageUUID) == ["i1"])
         #expect(detail.unrecognised.count == 1)

@@ -168,7 +168,7 @@ import Testing
         await runware.stop()
     }
 
-    @Test func anAmbiguousSendAnsweredTaskFailedOrNotFoundEndsTheTaskWithoutAResend() async throws {
+    @Test func aResendAfterTaskFailedOrNotFoundThatMeetsAConflictFailsTheTask() async throws {
         let uuid = "42111111-2222-4333-8444-555555555555"
         let runware = try await ScriptedRunware.start { _, tasks, index in
             if index == 0 {
@@ -178,7 +178,7 @@ import Testing
             if tasks.first?["taskType"] == .string("getResponse") {
                 return ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid)
             }
-            // A resend would meet this and, counted as accepted, wait for results forever.
+            // Runware had it (it ran and failed): counted as accepted, this would wait forever.
             return ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid)
         }
         let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
@@ -186,8 +186,30 @@ import Testing
         let detail = try await harness.waitForFinal(uuid, timeout: 20)
         #expect(detail["state"] == .string("failed"))
         #expect(detail["error"]?["code"] == .string("taskFailedOrNotFound"))
-        #expect(detail["error"]?["message"]?.stringValue?.contains("not sent again") == true)
-        #expect(runware.count(taskType: "imageInference") == 1)
+        #expect(detail["error"]?["message"]?.stringValue?.contains("ran and failed") == true)
+        #expect(runware.count(taskType: "imageInference") == 2)
+        await harness.stop()
+        await runware.stop()
+    }
+
+    @Test func aResendAfterTaskFailedOrNotFoundThatRunwareTakesRuns() async throws {
+        let uuid = "42211111-2222-4333-8444-555555555555"
+        let runware = try await ScriptedRunware.start { _, tasks, index in
+            if index == 0 {
+                try? await Task.sleep(for: .seconds(2))
+                return ScriptedRunware.acknowledge(tasks)
+            }
+            if tasks.first?["taskType"] == .string("getResponse") {
+                return ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid)
+            }
+            // Runware never had it: the resend is simply accepted.
+            return ScriptedRunware.acknowledge(tasks)
+        }
+        let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
+        try await submit(harness, uuid: uuid)
+        let detail = try await harness.waitFor(uuid, timeout: 20) { $0["state"] == .string("submitted") }
+        #expect(detail["state"] == .string("submitted"))
+        #expect(runware.count(taskType: "imageInference") == 2)
         await harness.stop()
         await runware.stop()
     }

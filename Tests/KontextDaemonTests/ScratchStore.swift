@@ -43,7 +43,7 @@ final class ScratchStore: Sendable {
 
     func close() async {
         await store.close()
-        client.shutdown()
+        await client.shutdown()
         await runware.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }

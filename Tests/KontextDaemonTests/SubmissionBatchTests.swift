@@ -2,6 +2,7 @@ import KontextCore
 @testable import KontextDaemon
 import KontextNet
 import KontextStore
+import KontextTesting
 import Testing
 
 /// Batching (`runware.maxTasksPerRequest` > 1) stays safe when Runware's answer cannot be
@@ -20,7 +21,7 @@ import Testing
                 api: RunwareAPI(client: scratch.client, configuration: scratch.runwareConfiguration(maxTasksPerRequest: batch)),
                 webhookBaseURL: "http://127.0.0.1:1", token: WebhookToken(key: Array("batch-test-secret-0123456789".utf8)),
                 signal: WorkSignal(), ingestSignal: WorkSignal(), health: DaemonHealth(), metrics: DaemonMetrics(),
-                pollInterval: 1, logger: ScratchStore.quietLogger("batch-test"), now: { 1000 })
+                pollInterval: 1, clock: ManualClock(wall: 1000), logger: ScratchStore.quietLogger("batch-test"))
         }
 
         func enqueue(_ uuids: [String]) async throws {

@@ -127,7 +127,7 @@ struct FaultShapeTests {
         #expect(early.first?["resultIndex"] == .integer(0))
         #expect(early.first?["progress"] == .integer(0))
         #expect(session.simulator.generatedImages().isEmpty)
-        #expect(try await eventually(within: 30) { try await session.poll(uuid).dataItems.first?["status"] == .string("success") })
+        #expect(try await eventually { try await session.poll(uuid).dataItems.first?["status"] == .string("success") })
         #expect(try await session.poll(uuid).dataItems.first?["resultIndex"] == .integer(0))
         #expect(session.simulator.faultCounts()[FaultKind.lateTask.rawValue] == 1)
         await session.stop()

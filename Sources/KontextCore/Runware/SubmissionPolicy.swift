@@ -34,6 +34,9 @@ public enum SubmissionPolicy {
         /// `conflictTaskUUID` on the first send: the UUID belongs to another Runware task, whose
         /// results must never be taken for this one's.
         case uuidTaken(RunwareError)
+        /// `conflictTaskUUID` on the resend that followed a `taskFailedOrNotFound`: Runware has
+        /// the task, so it ran and failed. It ends; it is never waited for.
+        case failedEarlier(RunwareError)
         /// A transient error scoped to the task (queue full, unavailable): not taken, send later.
         case retryLater(RunwareError)
         /// A 2xx answer to a batch that does not mention this task: Runware may or may not have
@@ -51,12 +54,14 @@ public enum SubmissionPolicy {
     ///     the task's own.
     ///   - sentBefore: kontextd sent this task before (an earlier send may have gone through).
     ///   - adoptsExisting: the user asked to adopt an existing Runware task with this UUID.
+    ///   - afterFailedOrNotFound: this is the resend after `getResponse` said `taskFailedOrNotFound`.
     public static func verdict(
         for news: RunwareTaskNews, status: Int, batchSize: Int, unattributed: [RunwareError], sentBefore: Bool,
-        adoptsExisting: Bool = false
+        adoptsExisting: Bool = false, afterFailedOrNotFound: Bool = false
     ) -> TaskVerdict {
         let failures = news.failures.isEmpty && batchSize == 1 ? unattributed : news.failures
         if let conflict = failures.first(where: { RunwareErrorClass.of($0.code) == .conflictTaskUUID }) {
+            if afterFailedOrNotFound { return .failedEarlier(conflict) }
             return sentBefore || adoptsExisting ? .accepted : .uuidTaken(conflict)
         }
         if let failure = failures.first {
@@ -81,8 +86,12 @@ public enum SubmissionPolicy {
         case runwareHasTask
         /// Runware never received it (`*NotFound`, or not mentioned in a 2xx answer): send it.
         case neverReceived
-        /// It will never produce results and must not be sent again: `taskFailedOrNotFound`
-        /// (maybe it ran and failed; a resend would meet `conflictTaskUUID`), or a failure code.
+        /// `taskFailedOrNotFound`: never received, or ran and failed. Send it again: if Runware
+        /// never had it, it runs now (or is refused with its real reason); if it had it, the
+        /// resend meets `conflictTaskUUID`, which then means failure (`TaskVerdict.failedEarlier`),
+        /// never acceptance.
+        case failedOrNeverReceived(RunwareError)
+        /// It ran and failed (a failure code): it ends, and is never sent again.
         case ended(RunwareError)
         /// Runware could not answer about it now: ask again later.
         case askAgain(RunwareError)
@@ -94,6 +103,7 @@ public enum SubmissionPolicy {
         guard let failure = news.failures.first else { return .neverReceived }
         switch RunwareErrorClass.of(failure.code) {
         case .taskNotFound: return .neverReceived
+        case .taskFailedOrNotFound: return .failedOrNeverReceived(failure)
         case .transient: return .askAgain(failure)
         case .conflictTaskUUID: return .runwareHasTask
         default: return .ended(failure)

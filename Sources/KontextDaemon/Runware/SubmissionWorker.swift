@@ -145,10 +145,15 @@ final class SubmissionWorker: Sendable {
                 try await record(taskNews, for: task.taskUUID, body: answer.body, source: .submitResponse, at: now)
             case .neverReceived:
                 try await store.clearSubmissionUncertain(task.taskUUID)
+            case .failedOrNeverReceived(let error):
+                // Sent again, watching the answer: a conflictTaskUUID now means it ran and failed.
+                logger.notice(
+                    "getResponse answered \(error.code) after an unanswered send; sending again, a conflict will mean it failed",
+                    metadata: ["task": "\(task.taskUUID)"])
+                try await store.clearSubmissionUncertain(task.taskUUID, afterFailedOrNotFound: true)
             case .ended(let error):
-                // Never resent: taskFailedOrNotFound may mean it ran and failed, and a resend
-                // would then meet conflictTaskUUID and wait forever for results.
-                let message = "after an unanswered send, getResponse answered \(error.code): \(error.message.isEmpty ? "no message" : error.message); not sent again (it may have run)"
+                // It ran and failed: never resent (the resend would only meet conflictTaskUUID).
+                let message = "after an unanswered send, getResponse answered \(error.code): \(error.message.isEmpty ? "no message" : error.message); not sent again"
                 try await store.failTask(task.taskUUID, code: error.code, message: message, at: now)
                 logger.warning("task ended by getResponse after an unanswered send", metadata: ["task": "\(task.taskUUID)", "code": "\(error.code)"])
             case .askAgain(let error):
@@ -272,7 +277,8 @@ final class SubmissionWorker: Sendable {
             let taskNews = news[task.taskUUID] ?? RunwareTaskNews()
             let sentBefore = task.sendCount > 0 || task.submitFailures > 0 || task.submissionUncertain
             switch SubmissionPolicy.verdict(
-                for: taskNews, status: status, batchSize: batch.count, unattributed: unattributed, sentBefore: sentBefore)
+                for: taskNews, status: status, batchSize: batch.count, unattributed: unattributed, sentBefore: sentBefore,
+                afterFailedOrNotFound: task.resentAfterFailedOrNotFound)
             {
             case .accepted:
                 if sentBefore, let conflict = taskNews.failures.first(where: { RunwareErrorClass.of($0.code) == .conflictTaskUUID }) {
@@ -292,6 +298,10 @@ final class SubmissionWorker: Sendable {
                     task, code: "taskUUIDTaken",
                     message: "taskUUID \(task.taskUUID) already belongs to another Runware task (conflictTaskUUID on kontextd's first send); its results would not be this task's — submit again with a new taskUUID",
                     parameter: "taskUUID", raw: JSONCoding.encodeString(conflict.raw), at: now)
+            case .failedEarlier(let conflict):
+                let message = "getResponse answered taskFailedOrNotFound after an unanswered send, and the resend met conflictTaskUUID: Runware has the task, so it ran and failed"
+                try await store.failTask(task.taskUUID, code: "taskFailedOrNotFound", message: message, at: now)
+                logger.warning("task failed at Runware after an unanswered send", metadata: ["task": "\(task.taskUUID)", "message": "\(conflict.message)"])
             case .retryLater(let failure):
                 transient.append(task)
                 retryReason = "Runware answered \(failure.code): \(failure.message)"

@@ -12,7 +12,7 @@ enum RowDecoding {
         task_uuid, state, request_json, request_hash, payload_json, number_results, output_format, \
         output_type, width, height, created_at, updated_at, submitted_at, finished_at, submit_attempts, \
         error_code, error_message, submit_failures, submission_uncertain, last_polled_at, send_count, poll_count, \
-        last_poll_outcome, last_poll_error
+        last_poll_outcome, last_poll_error, resent_after_failed_or_not_found
         """
 
     static let resultColumns = """
@@ -29,7 +29,7 @@ enum RowDecoding {
         let taskUUID, state, requestJSON, requestHash, payloadJSON, numberResults, outputFormat, outputType,
             width, height, createdAt, updatedAt, submittedAt, finishedAt, submitAttempts, errorCode, errorMessage,
             submitFailures, submissionUncertain, lastPolledAt, sendCount, pollCount, lastPollOutcome,
-            lastPollError: SQLiteColumn
+            lastPollError, resentAfterFailedOrNotFound: SQLiteColumn
 
         init(_ statement: SQLiteStatement) throws(StoreError) {
             taskUUID = try statement.column("task_uuid")
@@ -56,6 +56,7 @@ enum RowDecoding {
             pollCount = try statement.column("poll_count")
             lastPollOutcome = try statement.column("last_poll_outcome")
             lastPollError = try statement.column("last_poll_error")
+            resentAfterFailedOrNotFound = try statement.column("resent_after_failed_or_not_found")
         }
     }
 
@@ -122,6 +123,7 @@ enum RowDecoding {
         record.pollCount = row[c.pollCount]
         record.lastPollOutcome = row[c.lastPollOutcome]
         record.lastPollError = row[c.lastPollError]
+        record.resentAfterFailedOrNotFound = row[c.resentAfterFailedOrNotFound]
         return record
     }
 

@@ -50,6 +50,9 @@ public struct TaskRecord: Sendable, Hashable {
     public var lastPollOutcome: String? = nil
     /// The last poll's error (transport error, unexpected status, unreadable body), nil when it was answered.
     public var lastPollError: String? = nil
+    /// True when `getResponse` answered `taskFailedOrNotFound` after an unanswered send and the
+    /// task was sent again: a `conflictTaskUUID` then means it ran and failed, not "accepted".
+    public var resentAfterFailedOrNotFound: Bool = false
 
     /// Creates a record (the store builds these from rows).
     public init(

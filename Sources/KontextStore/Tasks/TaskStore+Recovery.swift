@@ -28,9 +28,17 @@ extension TaskStore {
     }
 
     /// Records that Runware does not have this task after an uncertain send: it may be sent again.
-    public func clearSubmissionUncertain(_ taskUUID: String) async throws(StoreError) {
+    /// `afterFailedOrNotFound` when Runware's answer was `taskFailedOrNotFound` (it may also have
+    /// run and failed): the resend's `conflictTaskUUID` will then mean failure.
+    public func clearSubmissionUncertain(_ taskUUID: String, afterFailedOrNotFound: Bool = false) async throws(StoreError) {
         try await write("clearSubmissionUncertain") { (db) throws(StoreError) in
-            try db.run("UPDATE tasks SET submission_uncertain = 0 WHERE task_uuid = ?", [.text(taskUUID)])
+            try db.run(
+                """
+                UPDATE tasks SET submission_uncertain = 0,
+                    resent_after_failed_or_not_found = MAX(resent_after_failed_or_not_found, ?)
+                WHERE task_uuid = ?
+                """,
+                [.integer(afterFailedOrNotFound ? 1 : 0), .text(taskUUID)])
         }
     }
 

@@ -89,6 +89,9 @@ enum TaskStoreSchema {
             sql: """
                 -- How many times kontextd POSTed the task: conflictTaskUUID proves acceptance only on a resend.
                 ALTER TABLE tasks ADD COLUMN send_count INTEGER NOT NULL DEFAULT 0;
+                -- getResponse said taskFailedOrNotFound after an unanswered send: the task is sent
+                -- again, and a conflictTaskUUID then means "it ran and failed", not "accepted".
+                ALTER TABLE tasks ADD COLUMN resent_after_failed_or_not_found INTEGER NOT NULL DEFAULT 0;
                 -- Every poll is recorded whatever its outcome, so the reconciler can take the least
                 -- recently polled first and say what it tried when a task runs out of time.
                 ALTER TABLE tasks ADD COLUMN poll_count INTEGER NOT NULL DEFAULT 0;
