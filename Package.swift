@@ -107,11 +107,16 @@ let package = Package(
             swiftSettings: strict),
 
         // What the test targets share (clocks, temp dirs, waits, fixtures); only tests depend on it.
-        .target(name: "KontextTesting", dependencies: ["KontextCore"], swiftSettings: strict),
+        .target(
+            name: "KontextTesting",
+            dependencies: ["KontextCore", "RunwareSimulator", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
 
         .testTarget(name: "KontextCoreTests", dependencies: ["KontextCore"], swiftSettings: strict),
         .testTarget(name: "KontextCryptoTests", dependencies: ["KontextCrypto"], swiftSettings: strict),
-        .testTarget(name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite"], swiftSettings: strict),
+        .testTarget(
+            name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite", "KontextTesting"],
+            swiftSettings: strict),
         .testTarget(name: "KontextNetTests", dependencies: [
             "KontextNet",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -122,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "RunwareSimulatorTests",
             dependencies: [
-                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto",
+                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto", "KontextTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -131,7 +136,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "KontextChaosTests", dependencies: [
-            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            "KontextDaemon", "KontextTesting", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]

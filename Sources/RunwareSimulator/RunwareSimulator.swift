@@ -124,6 +124,10 @@ public final class RunwareSimulator: Sendable {
     /// submissions and runs per taskUUID, fault counts and tasks.
     public func stateReport() -> JSONValue { service.stateReport }
 
+    /// Returns once no generation or webhook delivery (retries included) is running or due: the
+    /// ledger has gone quiet. Tests await it before asserting that something did NOT happen.
+    public func waitUntilQuiet() async { await service.waitUntilQuiet() }
+
     static func localURL(host: String, port: Int) -> String {
         switch host {
         case "0.0.0.0", "": return "http://127.0.0.1:\(port)"

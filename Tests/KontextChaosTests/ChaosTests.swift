@@ -1,6 +1,7 @@
 import Foundation
 import KontextCore
 import KontextNet
+import KontextTesting
 import RunwareSimulator
 import Synchronization
 import Testing
@@ -81,7 +82,7 @@ extension NeverLoseAResultTests {
 
             // Settle: the simulator has nothing more to send (late results included), every task
             // final and no result waiting, within a bound.
-            let settled = await Self.eventually(timeout: 120 + Self.lateBy) {
+            let settled = await eventually(within: 120 + Self.lateBy) {
                 guard simulator.workInFlight == 0 else { return false }
                 guard let health = try? await daemon.admin("GET", "/healthz", timeout: 3).body else { return false }
                 let final = ["completed", "failed", "rejected"].compactMap { health["tasks"]?[$0]?.int64Value }.reduce(0, +)
@@ -90,7 +91,7 @@ extension NeverLoseAResultTests {
             let settledAt = Date()
             let settledHealth = try? await daemon.admin("GET", "/healthz", timeout: 3)
             #expect(settled, "not settled within \(Int(120 + Self.lateBy)) s: \(String(describing: settledHealth))\n\(daemon.logTail())")
-            let healthy = await Self.eventually(timeout: 15) { (try? await daemon.admin("GET", "/healthz", timeout: 3).status) == 200 }
+            let healthy = await eventually(within: 15) { (try? await daemon.admin("GET", "/healthz", timeout: 3).status) == 200 }
             let healthyAt = Date()
             let finalHealth = try? await daemon.admin("GET", "/healthz", timeout: 3)
             #expect(healthy, "health did not return to ok once idle: \(String(describing: finalHealth))")

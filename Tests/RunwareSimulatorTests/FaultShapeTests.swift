@@ -1,4 +1,5 @@
 import KontextCore
+import KontextTesting
 import Testing
 
 @testable import RunwareSimulator

@@ -55,6 +55,14 @@ public enum ReconcilePolicy {
             message: "\(numberResults - announced) of \(numberResults) results never arrived within \(waitedText) of submission; tried \(tried)")
     }
 
+    /// True when a failed task still takes results that arrive late (up to its number): only one
+    /// kontextd itself ended at its deadline. Runware made and charged for those results; the
+    /// task stays failed, but they are fetched, verified and stored like any other. A task that
+    /// failed for any other reason refuses further results.
+    public static func takesLateResults(errorCode: String?) -> Bool {
+        errorCode?.hasPrefix("deadlineExceeded") == true
+    }
+
     /// What one `getResponse` answer means for one polled task.
     public enum PollVerdict: Sendable, Hashable {
         /// Results and/or failures to record (failures that end the task included: a

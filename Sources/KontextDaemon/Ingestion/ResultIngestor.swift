@@ -16,10 +16,10 @@ import Synchronization
 /// from Runware's `getResponse`, up to `images.maxRefetches` times; storage faults are retried
 /// until storage returns, never turned into a failed result.
 final class ResultIngestor: Sendable {
-    private let store: TaskStore
+    private let store: any IngestionStore
     private let files: ImageFileStore
-    private let fetcher: ImageFetcher
-    private let api: RunwareAPI?
+    private let fetcher: any ImageSourceFetching
+    private let api: (any RunwareClient)?
     private let configuration: DaemonConfiguration.Images
     private let signal: WorkSignal
     private let health: DaemonHealth
@@ -41,7 +41,7 @@ final class ResultIngestor: Sendable {
     private let decodeBudget: DecodeMemoryBudget
 
     init(
-        store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, api: RunwareAPI?, configuration: DaemonConfiguration.Images,
+        store: any IngestionStore, files: ImageFileStore, fetcher: any ImageSourceFetching, api: (any RunwareClient)?, configuration: DaemonConfiguration.Images,
         signal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
         threadPool: NIOThreadPool, clock: any DaemonClock, logger: Logger
     ) {

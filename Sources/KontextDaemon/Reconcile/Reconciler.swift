@@ -14,8 +14,8 @@ import Logging
 /// body included), and candidates are taken least recently polled first, so a task whose polls
 /// keep failing waits its turn instead of starving the others.
 final class Reconciler: Sendable {
-    private let store: TaskStore
-    private let api: RunwareAPI
+    private let store: any ReconciliationStore
+    private let api: any RunwareClient
     private let configuration: DaemonConfiguration.Reconcile
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
@@ -24,7 +24,7 @@ final class Reconciler: Sendable {
     private let logger: Logger
 
     init(
-        store: TaskStore, api: RunwareAPI, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
+        store: any ReconciliationStore, api: any RunwareClient, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
         health: DaemonHealth, metrics: DaemonMetrics, clock: any DaemonClock, logger: Logger
     ) {
         self.store = store

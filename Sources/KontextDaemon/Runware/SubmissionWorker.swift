@@ -19,8 +19,8 @@ import Logging
 /// why) instead of burning the queue; per-task errors (400, 403) reject that task with Runware's
 /// code and message.
 final class SubmissionWorker: Sendable {
-    private let store: TaskStore
-    private let api: RunwareAPI
+    private let store: any SubmissionStore
+    private let api: any RunwareClient
     private let webhookBaseURL: String
     private let token: WebhookToken
     private let signal: WorkSignal
@@ -32,7 +32,7 @@ final class SubmissionWorker: Sendable {
     private let logger: Logger
 
     init(
-        store: TaskStore, api: RunwareAPI, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
+        store: any SubmissionStore, api: any RunwareClient, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
         ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
         clock: any DaemonClock, logger: Logger
     ) {
@@ -144,7 +144,7 @@ final class SubmissionWorker: Sendable {
                 accepted.append(task.taskUUID)
                 try await record(taskNews, for: task.taskUUID, body: answer.body, source: .submitResponse, at: now)
             case .neverReceived:
-                try await store.clearSubmissionUncertain(task.taskUUID)
+                try await store.clearSubmissionUncertain(task.taskUUID, afterFailedOrNotFound: false)
             case .failedOrNeverReceived(let error):
                 // Sent again, watching the answer: a conflictTaskUUID now means it ran and failed.
                 logger.notice(

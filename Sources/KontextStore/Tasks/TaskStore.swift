@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KontextCore
 import KontextCrypto
 
@@ -18,6 +23,7 @@ public final class TaskStore: Sendable {
     /// Opens the database at `path`, creating and migrating it as needed, and starts its threads.
     public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
         self.path = path
+        try Self.createPrivately(path)
         self.writer = try DatabaseWriter(
             path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator,
             logger: configuration.logger, onCommit: configuration.onCommit)
@@ -25,6 +31,38 @@ public final class TaskStore: Sendable {
             path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout,
             logger: configuration.logger)
         self.clock = configuration.clock
+    }
+
+    /// The refused results the ring still holds for a task (newest first, at most `limit`).
+    public func refusedResults(taskUUID: String, limit: Int = 100) async throws(StoreError) -> [RefusedResult] {
+        try await read("refusedResults") { (db) throws(StoreError) -> [RefusedResult] in
+            try db.query(
+                """
+                SELECT task_uuid, image_uuid, reason, source, source_kind, url, received_at FROM refused_results
+                WHERE task_uuid = ? ORDER BY seq DESC LIMIT ?
+                """,
+                [.text(taskUUID), .integer(Int64(max(0, limit)))]
+            ) { row in
+                RefusedResult(
+                    taskUUID: row["task_uuid"], imageUUID: row["image_uuid"],
+                    reason: ResultRefusal(rawValue: row["reason"]) ?? .resultLimit,
+                    source: DeliverySource(rawValue: row["source"]) ?? .webhook,
+                    sourceKind: OutputType(rawValue: row["source_kind"]) ?? .url, url: row["url"], receivedAt: row["received_at"])
+            }
+        }
+    }
+
+    /// Rows in the refused-results ring (never more than `refusedResultsCapacity`).
+    public func refusedResultCount() async throws(StoreError) -> Int {
+        try await read("refusedResultCount") { (db) throws(StoreError) -> Int in
+            try db.queryFirst("SELECT COUNT(*) AS count FROM refused_results") { $0["count"] } ?? 0
+        }
+    }
+
+    /// Returns once the writer thread has run an empty write: proof that it is alive and taking
+    /// work (the systemd watchdog heartbeat is sent only after this answers).
+    public func ping() async throws(StoreError) {
+        try await write("ping") { _ in }
     }
 
     /// Finishes pending writes and reads, closes every connection and joins the store's threads.
@@ -102,15 +140,15 @@ public final class TaskStore: Sendable {
     ) async throws(StoreError) -> TaskState {
         try await write("markRejected") { (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "markRejected")
-            let next = try Self.transition(
-                current.state, on: .rejected, numberResults: current.numberResults, taskUUID: taskUUID,
-                operation: "markRejected")
+            let change = try Self.plan(taskUUID: taskUUID, operation: "markRejected") { () throws(InvalidTransition) in
+                try TaskTransitions.rejection(
+                    from: current.state, numberResults: current.numberResults,
+                    error: TaskFailureSummary(code: code, message: message))
+            }
             try Self.insertError(
                 taskUUID: taskUUID, code: code, message: message, parameter: parameter, rawJSON: rawJSON, at: time, in: db)
-            try Self.updateState(
-                taskUUID, from: current.state, to: next, at: time,
-                error: next == .rejected ? (code, message) : nil, in: db)
-            return next
+            try Self.apply(change, to: taskUUID, at: time, in: db)
+            return change.to
         }
     }
 
@@ -123,12 +161,16 @@ public final class TaskStore: Sendable {
     /// move it by `.resultsProgressed` (a result proves acceptance, so a queued task becomes
     /// submitted). The raw body is kept when the delivery carried anything new; a pure duplicate
     /// stores nothing. A result for a rejected task is still stored (a result is never lost) while
-    /// the task stays rejected. Unrecognised items are kept beside the task (once each) and
-    /// change nothing else. Throws `.notFound` for an unknown task, `.invalidInput` when a
+    /// the task stays rejected. A distinct result beyond the task's `numberResults`, or for a
+    /// completed or failed task, is refused (`refusedResults`): not stored as a result, noted in
+    /// the bounded `refused_results` ring — except a task kontextd itself ended at its deadline
+    /// (`deadlineExceeded*`), whose late results up to `numberResults` are still taken (Runware
+    /// made and charged for them; the task stays failed). Unrecognised items are kept beside the
+    /// task (once each) and change nothing else. Throws `.notFound` for an unknown task, `.invalidInput` when a
     /// result or failure names another task.
     public func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
-        failures: [IncomingFailure], unrecognised: [IncomingUnrecognised] = [], at time: Double
+        failures: [IncomingFailure], unrecognised: [IncomingUnrecognised], at time: Double
     ) async throws(StoreError) -> DeliveryOutcome {
         if let stray = results.first(where: { $0.taskUUID != taskUUID }) {
             throw StoreError.invalidInput(
@@ -142,7 +184,33 @@ public final class TaskStore: Sendable {
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "recordDelivery")
             var newResults: [String] = []
             var duplicateResults: [String] = []
+            var refusedResults: [String] = []
+            var refusal: ResultRefusal?
+            // A task takes at most numberResults distinct results, and none once it is completed
+            // or failed: a token holder posting more must not make the daemon fetch, store or
+            // count them. A rejected task still takes results up to its number: one arriving
+            // proves an earlier, uncertain send ran after all, and Runware charged for it.
+            var over = current.state == .completed || current.state == .failed
+            if current.state == .failed {
+                // A task kontextd ended at its deadline still takes its late results (up to its number).
+                let code: String? = try db.queryFirst("SELECT error_code FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
+                    row -> String? in row["error_code"]
+                } ?? nil
+                over = !ReconcilePolicy.takesLateResults(errorCode: code)
+            }
+            var distinct = results.isEmpty ? 0 : try Self.distinctResultCount(taskUUID, in: db)
             for result in results {
+                if over || distinct >= current.numberResults {
+                    if try Self.resultExists(result.imageUUID, in: db) {
+                        duplicateResults.append(result.imageUUID)
+                    } else {
+                        let reason: ResultRefusal = over ? .taskFinal : .resultLimit
+                        try Self.recordRefusal(result, reason: reason, source: source, at: time, in: db)
+                        refusedResults.append(result.imageUUID)
+                        refusal = refusal ?? reason
+                    }
+                    continue
+                }
                 let inserted = try db.run(
                     """
                     INSERT OR IGNORE INTO results (image_uuid, task_uuid, state, source_kind, source_value, seed,
@@ -155,7 +223,12 @@ public final class TaskStore: Sendable {
                         .integer(result.nsfw.map { $0 ? 1 : 0 }), .double(result.cost), .text(result.rawJSON),
                         .double(time), .text(source.rawValue),
                     ])
-                if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
+                if inserted == 1 {
+                    newResults.append(result.imageUUID)
+                    distinct += 1
+                } else {
+                    duplicateResults.append(result.imageUUID)
+                }
             }
             var newFailures: [IncomingFailure] = []
             // The task's errors are read once into a set: one query per failure, each scanning
@@ -193,7 +266,8 @@ public final class TaskStore: Sendable {
             }
             guard !newResults.isEmpty || !newFailures.isEmpty else {
                 var outcome = DeliveryOutcome(
-                    newResults: [], duplicateResults: duplicateResults, failuresRecorded: 0, state: current.state)
+                    newResults: [], duplicateResults: duplicateResults, refusedResults: refusedResults, refusal: refusal,
+                    failuresRecorded: 0, state: current.state)
                 outcome.unrecognisedRecorded = unrecognisedRecorded
                 return outcome
             }
@@ -201,28 +275,14 @@ public final class TaskStore: Sendable {
                 "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
                 [.text(taskUUID), .text(source.rawValue), .double(time), .blob(rawBody)])
 
-            // Invalid moves (news about a rejected task) keep the state; the data above is kept.
-            var state = current.state
-            var error: (code: String, message: String)?
-            if let first = newFailures.first,
-                let next = try? TaskLifecycle.next(from: state, on: .runwareFailed, numberResults: current.numberResults)
-            {
-                if next == .failed && state != .failed { error = (first.code, first.message) }
-                state = next
-            }
-            if !newResults.isEmpty {
-                let counts = try Self.resultCounts(taskUUID, in: db)
-                if let next = try? TaskLifecycle.next(
-                    from: state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
-                    numberResults: current.numberResults)
-                {
-                    state = next
-                }
-            }
-            try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, in: db)
+            let change = TaskTransitions.afterDelivery(
+                from: current.state, numberResults: current.numberResults,
+                firstNewFailure: newFailures.first.map { TaskFailureSummary(code: $0.code, message: $0.message) },
+                resultCounts: newResults.isEmpty ? nil : try Self.resultCounts(taskUUID, in: db))
+            try Self.apply(change, to: taskUUID, at: time, in: db)
             var outcome = DeliveryOutcome(
-                newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
-                state: state)
+                newResults: newResults, duplicateResults: duplicateResults, refusedResults: refusedResults, refusal: refusal,
+                failuresRecorded: newFailures.count, state: change.to)
             outcome.unrecognisedRecorded = unrecognisedRecorded
             return outcome
         }
@@ -455,6 +515,47 @@ public final class TaskStore: Sendable {
         }
     }
 
+    /// How many entries the `refused_results` ring keeps; each new refusal replaces the oldest.
+    public static let refusedResultsCapacity = 10_000
+
+    static func distinctResultCount(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> Int {
+        try db.queryFirst("SELECT COUNT(*) AS count FROM results WHERE task_uuid = ?", [.text(taskUUID)]) { $0["count"] } ?? 0
+    }
+
+    static func resultExists(_ imageUUID: String, in db: SQLiteConnection) throws(StoreError) -> Bool {
+        try db.queryFirst("SELECT 1 AS found FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { (_: SQLiteRow) in true } ?? false
+    }
+
+    /// Notes a refused result in the ring: slot `seq % capacity` is overwritten, so the table never
+    /// holds more than `refusedResultsCapacity` rows. Inline image data is never kept.
+    static func recordRefusal(
+        _ result: IncomingResult, reason: ResultRefusal, source: DeliverySource, at time: Double, in db: SQLiteConnection
+    ) throws(StoreError) {
+        let last: Int64 = try db.queryFirst("SELECT COALESCE(MAX(seq), 0) AS last FROM refused_results") { $0["last"] } ?? 0
+        let seq = last + 1
+        let url = result.sourceKind == .url ? String(result.sourceValue.prefix(2048)) : nil
+        try db.run(
+            """
+            INSERT OR REPLACE INTO refused_results (slot, seq, task_uuid, image_uuid, reason, source, source_kind, url, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(seq % Int64(refusedResultsCapacity)), .integer(seq), .text(result.taskUUID), .text(result.imageUUID),
+                .text(reason.rawValue), .text(source.rawValue), .text(result.sourceKind.rawValue), .text(url), .double(time),
+            ])
+    }
+
+    /// Runs a Core decision that may refuse the move, reporting a refusal as `.invalidTransition`.
+    static func plan(
+        taskUUID: String, operation: String, _ decide: () throws(InvalidTransition) -> TaskStateChange
+    ) throws(StoreError) -> TaskStateChange {
+        do {
+            return try decide()
+        } catch {
+            throw StoreError.invalidTransition(error, taskUUID: taskUUID, operation: operation)
+        }
+    }
+
     static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
         try db.queryFirst(
             """
@@ -474,29 +575,18 @@ public final class TaskStore: Sendable {
         }
         let current = try requireTaskState(taskUUID, in: db, operation: operation)
         let counts = try resultCounts(taskUUID, in: db)
-        // Only a rejected task refuses progress; its result data is kept all the same.
-        let next = (try? TaskLifecycle.next(
-            from: current.state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
-            numberResults: current.numberResults)) ?? current.state
-        var error: (code: String, message: String)?
-        if next == .failed && current.state != .failed {
-            error = ("resultFailed", "\(counts.failed) of \(current.numberResults) results could not be fetched or verified")
-        }
-        try updateState(taskUUID, from: current.state, to: next, at: time, error: error, in: db)
-        return next
+        let change = TaskTransitions.afterResultResolved(
+            from: current.state, numberResults: current.numberResults, stored: counts.stored, failed: counts.failed)
+        try apply(change, to: taskUUID, at: time, in: db)
+        return change.to
     }
 
-    /// Writes a state change: `submitted_at` when it leaves queued for anything but rejection,
-    /// `finished_at` when it becomes final, the error columns when given (and not yet set).
-    static func updateState(
-        _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
-        error: (code: String, message: String)?, in db: SQLiteConnection
-    ) throws(StoreError) {
-        // An unchanged state writes nothing: the task row and its index pages stay clean, which
-        // matters on the webhook path (one more result for a task that is still waiting).
-        if old == new && error == nil { return }
-        let provesAcceptance = old == .queued && new != .queued && new != .rejected
-        let becomesFinal = new.isFinal && !old.isFinal
+    /// Writes a change Core decided (`TaskTransitions`): the state, `submitted_at` and
+    /// `finished_at` when the change sets them, the error columns when given and not yet set.
+    /// A change that writes nothing costs no statement.
+    static func apply(_ change: TaskStateChange, to taskUUID: String, at time: Double, in db: SQLiteConnection) throws(StoreError) {
+        if change.writesNothing { return }
+        let (new, error, provesAcceptance, becomesFinal) = (change.to, change.error, change.provesAcceptance, change.becomesFinal)
         try db.run(
             """
             UPDATE tasks SET state = ?, updated_at = ?,
@@ -526,4 +616,21 @@ public final class TaskStore: Sendable {
 private struct FailureIdentity: Hashable {
     let code: String
     let rawJSON: String
+}
+
+extension TaskStore {
+    /// Creates the database file readable and writable by its owner only (0600), or tightens an
+    /// existing one to that: it holds prompts, image URLs and Runware's answers. SQLite gives its
+    /// -wal and -shm files the database file's mode.
+    static func createPrivately(_ path: String) throws(StoreError) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError(kind: .sqlite, message: "cannot create \(path): \(String(cString: strerror(errno)))", sql: nil, operation: "open")
+        }
+        defer { _ = Glibc.close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & 0o077 != 0 {
+            _ = fchmod(descriptor, 0o600)
+        }
+    }
 }
