@@ -110,6 +110,29 @@ import Testing
         await store.close()
     }
 
+    @Test func aTaskEndedAtItsDeadlineStillTakesItsLateResultsAndNoOtherFailedTaskDoes() async throws {
+        let (store, directory) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for uuid in ["late", "broken"] {
+            _ = try await store.enqueue(newTask(uuid, results: 2))
+            try await store.markSubmitted([uuid], at: 1)
+        }
+        try await store.failTask("late", code: "deadlineExceeded", message: "2 of 2 results never arrived", at: 1201)
+        try await store.failTask("broken", code: "inferenceError", message: "GPU fell over", at: 5)
+        let late = try await store.recordDelivery(
+            taskUUID: "late", source: .webhook, rawBody: [1], results: [result("l1", task: "late"), result("l2", task: "late")],
+            failures: [], at: 1300)
+        #expect(late.newResults == ["l1", "l2"])
+        #expect(late.state == .failed)
+        let extra = try await store.recordDelivery(
+            taskUUID: "late", source: .webhook, rawBody: [2], results: [result("l3", task: "late")], failures: [], at: 1301)
+        #expect(extra.refusedResults == ["l3"])
+        let refused = try await store.recordDelivery(
+            taskUUID: "broken", source: .webhook, rawBody: [3], results: [result("b1", task: "broken")], failures: [], at: 6)
+        #expect(refused.newResults.isEmpty && refused.refusedResults == ["b1"])
+        await store.close()
+    }
+
     @Test func sendsAreCountedAndUnrecognisedItemsKeptOnceBesideTheirTask() async throws {
         let (store, directory) = try makeStore()
         defer { try? FileManager.default.removeItem(atPath: directory) }
