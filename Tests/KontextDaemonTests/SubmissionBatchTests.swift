@@ -11,6 +11,7 @@ import Testing
     final class Fixture: Sendable {
         let scratch: ScratchStore
         let worker: SubmissionWorker
+        let clock = ManualClock(wall: 1000)
         var store: TaskStore { scratch.store }
         var runware: ScriptedRunware { scratch.runware }
 
@@ -21,7 +22,12 @@ import Testing
                 api: RunwareAPI(client: scratch.client, configuration: scratch.runwareConfiguration(maxTasksPerRequest: batch)),
                 webhookBaseURL: "http://127.0.0.1:1", token: WebhookToken(key: Array("batch-test-secret-0123456789".utf8)),
                 signal: WorkSignal(), ingestSignal: WorkSignal(), health: DaemonHealth(), metrics: DaemonMetrics(),
-                pollInterval: 1, clock: ManualClock(wall: 1000), logger: ScratchStore.quietLogger("batch-test"))
+                pollInterval: 1,
+                // No budget configured: the gate admits every queued task.
+                spendGate: SpendGate(
+                    store: scratch.store, live: LiveConfiguration(DaemonConfiguration(stateDirectory: scratch.directory)),
+                    clock: clock, logger: ScratchStore.quietLogger("batch-test")),
+                clock: clock, logger: ScratchStore.quietLogger("batch-test"))
         }
 
         func enqueue(_ uuids: [String]) async throws {

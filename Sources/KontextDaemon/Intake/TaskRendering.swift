@@ -20,6 +20,7 @@ enum TaskRendering {
         }
         if let submittedAt = task.submittedAt { object["submittedAt"] = .double(submittedAt) }
         if let finishedAt = task.finishedAt { object["finishedAt"] = .double(finishedAt) }
+        if let reason = task.heldReason { object["heldReason"] = .string(reason) }
         if let polledAt = task.lastPolledAt {
             var poll: [String: JSONValue] = [
                 "at": .double(polledAt), "count": .integer(Int64(task.pollCount)),
@@ -42,6 +43,9 @@ enum TaskRendering {
         object["unrecognisedItems"] = .array(detail.unrecognised.map(unrecognisedItem))
         let stored = detail.results.filter { $0.state == .stored }.count
         object["storedResults"] = .integer(Int64(stored))
+        // What this task cost, as Runware reported it per result (null before any cost is known).
+        let costs = detail.results.compactMap(\.cost)
+        object["costUSD"] = costs.isEmpty ? .null : .double(costs.reduce(0, +))
         return .object(object)
     }
 
@@ -65,6 +69,7 @@ enum TaskRendering {
         if let path = result.path {
             object["path"] = .string(path)
             object["href"] = .string("/v1/images/\(result.imageUUID)")
+            object["thumbnailHref"] = .string("/v1/images/\(result.imageUUID)/thumbnail")
         }
         if let storedAt = result.storedAt { object["storedAt"] = .double(storedAt) }
         if let reason = result.failureReason { object["failureReason"] = .string(reason) }

@@ -29,6 +29,9 @@ public struct DaemonMetrics: Sendable {
     let polls: Counter
     let pollFailures: Counter
     let tasksGivenUp: Counter
+    let spendTodayUSD: Gauge
+    let spendTotalUSD: Gauge
+    let tasksHeld: Gauge
     let storeCommits: Counter
     let storeCommittedWrites: Counter
     let resultsRefusedBeyondTask: Counter
@@ -61,6 +64,10 @@ public struct DaemonMetrics: Sendable {
         polls = counter("kontextd_reconciler_polls_total")
         pollFailures = counter("kontextd_reconciler_poll_failures_total")
         tasksGivenUp = counter("kontextd_tasks_given_up_total")
+        // Spend as Runware reported it; set from the store each time /metrics is rendered.
+        spendTodayUSD = Gauge(label: "kontextd_spend_today_usd", dimensions: [], factory: factory)
+        spendTotalUSD = Gauge(label: "kontextd_spend_total_usd", dimensions: [], factory: factory)
+        tasksHeld = Gauge(label: "kontextd_tasks_held", dimensions: [], factory: factory)
         // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
         storeCommits = counter("kontextd_store_commits_total")
         storeCommittedWrites = counter("kontextd_store_committed_writes_total")

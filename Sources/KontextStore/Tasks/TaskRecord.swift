@@ -41,6 +41,8 @@ public struct TaskRecord: Sendable, Hashable {
     public var submissionUncertain: Bool = false
     /// When the reconciler last asked Runware about this task.
     public var lastPolledAt: Double? = nil
+    /// Why the task is held (state `held`): the budget limit its estimated cost would cross.
+    public var heldReason: String? = nil
     /// How many times kontextd POSTed the task to Runware (counted before each send, so a crash
     /// mid-send still counts): `conflictTaskUUID` proves acceptance only when this was > 0 before the send.
     public var sendCount: Int = 0
