@@ -101,6 +101,10 @@ final class CurlEasyTransfer {
             check(kx_curl_setopt_string(easy, CURLOPT_USERNAME, signature.accessKeyID), "USERNAME")
             check(kx_curl_setopt_string(easy, CURLOPT_PASSWORD, signature.secretAccessKey), "PASSWORD")
         }
+        if request.freshConnection {
+            check(kx_curl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "FRESH_CONNECT")
+            check(kx_curl_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "FORBID_REUSE")
+        }
 
         configureMethodAndBody(request, check: check)
 

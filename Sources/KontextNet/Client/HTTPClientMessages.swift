@@ -25,6 +25,11 @@ public struct HTTPClientRequest: Sendable {
     /// libcurl 7.88 signs a body correctly only when the request carries `x-amz-content-sha256`
     /// with the body's hex SHA-256: the caller sets that header.
     public var awsSignature: AWSSignatureV4?
+    /// Send on a new connection and close it afterwards. libcurl silently sends a request again
+    /// when a reused keep-alive connection dies before answering; for a request that must reach
+    /// the server at most once per call (a Runware submission, where a second copy is answered
+    /// `conflictTaskUUID`) that hidden resend must not happen, and without reuse it cannot.
+    public var freshConnection: Bool
     /// URL schemes allowed, for the request and for every redirect (curl's list syntax). Default `http,https`.
     public var allowedProtocols: String
     /// Decides, at connect time, whether the resolved address (4 or 16 bytes) may be connected
@@ -62,6 +67,7 @@ public struct HTTPClientRequest: Sendable {
         self.lowSpeedLimit = nil
         self.followRedirects = false
         self.awsSignature = nil
+        self.freshConnection = false
         self.allowedProtocols = "http,https"
         self.connectAddressCheck = nil
         self.proxy = .environment
