@@ -32,18 +32,22 @@ let package = Package(
 
         // Pure Swift: task model, validation, result parsing, state machine, image verification.
         .target(name: "KontextCore", swiftSettings: strict),
+        // The one primitive for a thread that owns a blocking resource (SQLite connection, curl handle).
+        .target(name: "KontextThreads", swiftSettings: strict),
         // SHA-256, HMAC-SHA256 and constant-time comparison over libcrypto.
         .target(name: "KontextCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         // SQLite store (single writer, group commit) and content-addressed image files.
         .target(
             name: "KontextStore",
-            dependencies: ["CSQLite", "KontextCore", "KontextCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CSQLite", "KontextCore", "KontextCrypto", "KontextThreads", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         // libcurl client and the minimal SwiftNIO HTTP/1.1 server.
         .target(
             name: "KontextNet",
             dependencies: [
-                "CCurl",
+                "CCurl", "KontextThreads",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -102,9 +106,17 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // What the test targets share (clocks, temp dirs, waits, fixtures); only tests depend on it.
+        .target(
+            name: "KontextTesting",
+            dependencies: ["KontextCore", "RunwareSimulator", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         .testTarget(name: "KontextCoreTests", dependencies: ["KontextCore"], swiftSettings: strict),
         .testTarget(name: "KontextCryptoTests", dependencies: ["KontextCrypto"], swiftSettings: strict),
-        .testTarget(name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite"], swiftSettings: strict),
+        .testTarget(
+            name: "KontextStoreTests", dependencies: ["KontextStore", "KontextCore", "CSQLite", "KontextTesting"],
+            swiftSettings: strict),
         .testTarget(name: "KontextNetTests", dependencies: [
             "KontextNet",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -115,16 +127,16 @@ let package = Package(
         .testTarget(
             name: "RunwareSimulatorTests",
             dependencies: [
-                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto",
+                "RunwareSimulator", "KontextCore", "KontextNet", "KontextCrypto", "KontextTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(name: "KontextDaemonTests", dependencies: [
-            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            "KontextDaemon", "KontextTesting", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "KontextChaosTests", dependencies: [
-            "KontextDaemon", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
+            "KontextDaemon", "KontextTesting", "RunwareSimulator", "KontextCore", "KontextStore", "KontextNet", "KontextCrypto",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]

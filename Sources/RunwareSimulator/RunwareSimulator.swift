@@ -53,7 +53,7 @@ public final class RunwareSimulator: Sendable {
     public func stop() async {
         await service.stop()
         await server.stop()
-        client.shutdown()
+        await client.shutdown()
     }
 
     /// The bound port while running, else nil.
@@ -117,6 +117,10 @@ public final class RunwareSimulator: Sendable {
     /// The same state `GET /sim/state` serves: counts, images, webhook attempts and outcomes,
     /// submissions and runs per taskUUID, fault counts and tasks.
     public func stateReport() -> JSONValue { service.stateReport }
+
+    /// Returns once no generation or webhook delivery (retries included) is running or due: the
+    /// ledger has gone quiet. Tests await it before asserting that something did NOT happen.
+    public func waitUntilQuiet() async { await service.waitUntilQuiet() }
 
     static func localURL(host: String, port: Int) -> String {
         switch host {

@@ -153,7 +153,7 @@ struct IngestionBenchmark {
     /// Downloads every URL with a bare `CurlHTTPClient` (as many threads as the ingestor fetches at once).
     private func downloadBaseline(urls: [String], threads: Int, expectedBytes: Int) async throws -> Double {
         let client = CurlHTTPClient(configuration: .init(threads: threads, userAgent: "kontextd-bench"))
-        defer { client.shutdown() }
+        defer { client.close() }
         let started = ContinuousClock.now
         let received = try await withThrowingTaskGroup(of: Int.self) { group in
             for url in urls {

@@ -52,5 +52,5 @@ struct AdminClient: Sendable {
         return text
     }
 
-    func shutdown() { http.shutdown() }
+    func shutdown() { http.close() }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KontextCore
 import KontextNet
+import KontextTesting
 import RunwareSimulator
 import Synchronization
 import Testing
@@ -75,7 +76,7 @@ extension NeverLoseAResultTests {
             let chaosOver = Date()
 
             // Settle: every task final and no result waiting, within a bound.
-            let settled = await Self.eventually(timeout: 120) {
+            let settled = await eventually(within: 120) {
                 guard let health = try? await daemon.admin("GET", "/healthz", timeout: 3).body else { return false }
                 let final = ["completed", "failed", "rejected"].compactMap { health["tasks"]?[$0]?.int64Value }.reduce(0, +)
                 return final == Int64(specs.count) && (health["results"]?["pending"]?.int64Value ?? 0) == 0
@@ -83,7 +84,7 @@ extension NeverLoseAResultTests {
             let settledAt = Date()
             let settledHealth = try? await daemon.admin("GET", "/healthz", timeout: 3)
             #expect(settled, "not settled within 120 s: \(String(describing: settledHealth))\n\(daemon.logTail())")
-            let healthy = await Self.eventually(timeout: 15) { (try? await daemon.admin("GET", "/healthz", timeout: 3).status) == 200 }
+            let healthy = await eventually(within: 15) { (try? await daemon.admin("GET", "/healthz", timeout: 3).status) == 200 }
             let healthyAt = Date()
             let finalHealth = try? await daemon.admin("GET", "/healthz", timeout: 3)
             #expect(healthy, "health did not return to ok once idle: \(String(describing: finalHealth))")

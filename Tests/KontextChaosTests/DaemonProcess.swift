@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import KontextDaemon
@@ -39,8 +40,7 @@ final class DaemonProcess: Sendable {
     /// `stateDirectory` defaults to `state/` inside a fresh scratch directory; `settings` are
     /// extra or overriding environment variables.
     init(runwareURL: String, apiKey: String, stateDirectory: String? = nil, settings: [String: String] = [:]) throws {
-        directory = NSTemporaryDirectory() + "kontextd-chaos-" + UUID().uuidString.lowercased()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeTemporaryDirectory(prefix: "kontextd-chaos")
         self.stateDirectory = stateDirectory ?? directory + "/state"
         logPath = directory + "/kontextd.log"
         let ports = try FreePorts.pick(2)
@@ -78,7 +78,7 @@ final class DaemonProcess: Sendable {
             var status: Int32 = 0
             waitpid(child.pid, &status, 0)
         }
-        client.shutdown()
+        client.close()
     }
 
     /// The `kontextd` executable of this build: next to the test bundle, else `.build/debug`

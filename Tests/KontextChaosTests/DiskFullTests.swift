@@ -2,6 +2,7 @@ import Foundation
 import KontextCore
 import KontextCrypto
 import KontextNet
+import KontextTesting
 import RunwareSimulator
 import Testing
 
@@ -30,7 +31,7 @@ extension NeverLoseAResultTests {
                 outputType: .base64Data, size: ImageSize(width: 1024, height: 1024), seed: 4242)
             let queued = try await daemon.admin("POST", "/v1/tasks", json: spec.json)
             #expect(queued.status == 202, "\(queued.body)")
-            let submitted = await Self.eventually(timeout: 20) {
+            let submitted = await eventually(within: 20) {
                 (try? await daemon.admin("GET", "/v1/tasks/\(spec.taskUUID)").body["state"]) == .string("submitted")
             }
             #expect(submitted, "the task never reached submitted\n\(daemon.logTail())")
@@ -58,12 +59,12 @@ extension NeverLoseAResultTests {
             #expect(accepted.status == 200, "[\(disk.mechanism)] after space returned: \(accepted.status) \(String(decoding: accepted.body, as: UTF8.self))\n\(daemon.logTail())")
             #expect((try? JSONCoding.parse(accepted.body))?["newResults"]?.int64Value == 1)
 
-            let stored = await Self.eventually(timeout: 30) {
+            let stored = await eventually(within: 30) {
                 let detail = try? await daemon.admin("GET", "/v1/tasks/\(spec.taskUUID)").body
                 return detail?["results"]?.arrayValue?.first { $0["imageUUID"] == .string(imageUUID) }?["state"] == .string("stored")
             }
             #expect(stored, "[\(disk.mechanism)] the result was never stored\n\(daemon.logTail())")
-            let recovered = await Self.eventually(timeout: 30) {
+            let recovered = await eventually(within: 30) {
                 (try? await daemon.admin("GET", "/healthz").status) == 200
             }
             let health = try? await daemon.admin("GET", "/healthz")

@@ -2,6 +2,7 @@ import Foundation
 import KontextCore
 import KontextCrypto
 import KontextNet
+import KontextTesting
 import RunwareSimulator
 import Synchronization
 import Testing
@@ -69,7 +70,7 @@ extension NeverLoseAResultTests {
                 }
             }
             // SIGTERM once a quarter of the deliveries were answered, with the rest still coming.
-            let quarter = await Self.eventually(timeout: 60) { tally.answered.withLock { $0.count } >= deliveries.count / 4 }
+            let quarter = await eventually(within: 60) { tally.answered.withLock { $0.count } >= deliveries.count / 4 }
             #expect(quarter, "deliveries are not being answered\n\(daemon.logTail())")
             let exit = try await daemon.terminate()
             await senders.value
@@ -79,7 +80,7 @@ extension NeverLoseAResultTests {
 
             // Restart: everything answered 2xx must be there and get stored, byte for byte.
             try await daemon.start()
-            let allStored = await Self.eventually(timeout: 60) {
+            let allStored = await eventually(within: 60) {
                 let health = try? await daemon.admin("GET", "/healthz").body
                 return (health?["results"]?["pending"]?.int64Value ?? 0) == 0
             }

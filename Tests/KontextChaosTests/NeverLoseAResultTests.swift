@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import KontextNet
@@ -14,24 +15,7 @@ import Testing
 struct NeverLoseAResultTests {
     /// A simulator on a free loopback port with a fresh API key, quiet in the log.
     static func startSimulator(_ configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws -> RunwareSimulator {
-        var logger = Logger(label: "chaos-sim")
-        logger.logLevel = .critical
-        var configuration = SimulatorConfiguration()
-        configuration.apiKey = "sim-key-" + UUID().uuidString.lowercased().prefix(8)
-        configure(&configuration)
-        let simulator = RunwareSimulator(configuration: configuration, logger: logger)
-        _ = try await simulator.start()
-        return simulator
-    }
-
-    /// Polls `condition` every 100 ms until it holds or `timeout` seconds pass; returns whether it held.
-    static func eventually(timeout: Double, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return await condition()
+        try await SimulatorFixture.start(configure)
     }
 
     /// A result object as Runware posts it, carrying `bytes` inline as `imageBase64Data`.

@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextDaemon
 import Testing
@@ -39,8 +40,7 @@ import Testing
 
     @Test func secretsComeFromFilesAndSystemdCredentials() async throws {
         let keyFile = try temporaryFile("api-key-from-file\n")
-        let directory = NSTemporaryDirectory() + "kontextd-creds-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory(prefix: "kontextd-creds")
         try "credential-secret-0123456789\n".write(toFile: directory + "/webhook-secret", atomically: true, encoding: .utf8)
         let configuration = try await DaemonConfigurationLoader.load(
             filePath: nil, environment: ["KONTEXTD_RUNWARE_API_KEY_FILE": keyFile, "CREDENTIALS_DIRECTORY": directory])

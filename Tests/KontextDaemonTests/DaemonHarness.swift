@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import KontextCrypto
@@ -23,14 +24,13 @@ final class DaemonHarness: Sendable {
     ) async throws -> DaemonHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        var simulatorConfiguration = SimulatorConfiguration()
-        simulatorConfiguration.apiKey = "sim-key-" + Hex.encode(MessageAuthentication.randomBytes(count: 4))
-        simulatorConfiguration.generationDelay = 0.05
-        simulatorConfiguration.webhookBodyVariant = webhookVariant
-        let simulator = RunwareSimulator(configuration: simulatorConfiguration, logger: logger)
-        _ = try await simulator.start()
+        let simulator = try await SimulatorFixture.start(logLevel: .warning) {
+            $0.generationDelay = 0.05
+            $0.webhookBodyVariant = webhookVariant
+        }
+        let simulatorConfiguration = simulator.configuration
 
-        let directory = NSTemporaryDirectory() + "kontextd-test-" + UUID().uuidString
+        let directory = try makeTemporaryDirectory(prefix: "kontextd-test")
         var configuration = DaemonConfiguration(stateDirectory: directory)
         configuration.runware = .init(
             apiURL: apiURL ?? simulator.baseURL + "/v1", apiKey: apiKeyOverride ?? simulatorConfiguration.apiKey)
@@ -69,7 +69,7 @@ final class DaemonHarness: Sendable {
         running.cancel()
         _ = try? await running.value
         await simulator.stop()
-        client.shutdown()
+        await client.shutdown()
         try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 

@@ -3,6 +3,7 @@ import KontextCore
 import KontextCrypto
 import KontextDaemon
 import KontextNet
+import KontextTesting
 import RunwareSimulator
 import Testing
 
@@ -224,12 +225,15 @@ import Testing
         #expect(different.status == 409)
         #expect(different.body["error"]?["code"] == .string("task_conflict"))
         // A wrong API key pauses submission instead of rejecting the task; health says why.
-        try await Task.sleep(for: .milliseconds(500))
+        // The pause is the worker's answer to the 401: once health shows it, the task's fate
+        // for that send is settled.
+        #expect(await eventually {
+            let health = try? await harness.admin("GET", "/healthz")
+            return health?.status == 503
+                && health?.body["conditions"]?["submissionPaused"]?.stringValue?.contains("401") == true
+        })
         let detail = try await harness.admin("GET", "/v1/tasks/\(uuid)").body
         #expect(detail["state"] == .string("queued"))
-        let health = try await harness.admin("GET", "/healthz")
-        #expect(health.status == 503)
-        #expect(health.body["conditions"]?["submissionPaused"]?.stringValue?.contains("401") == true)
         await harness.stop()
     }
 

@@ -27,7 +27,7 @@ import Testing
 
     @Test func defaultsRefuseHTTP() async {
         let (fetcher, client) = Self.fetcher()
-        defer { client.shutdown() }
+        defer { client.close() }
         #expect(DaemonConfiguration.Images().allowHTTP == false)
         #expect(DaemonConfiguration.Images().allowPrivateAddresses == false)
         let error = await Self.failure(fetcher, "http://127.0.0.1:9/x.png")
@@ -44,7 +44,7 @@ import Testing
     ])
     func defaultsRefusePrivateAddressesAtConnectTime(url: String, reason: String) async {
         let (fetcher, client) = Self.fetcher()
-        defer { client.shutdown() }
+        defer { client.close() }
         let error = await Self.failure(fetcher, url)
         #expect(error?.reason.contains(reason) == true, "\(url): \(String(describing: error))")
         #expect(error?.reason.contains("images.allowPrivateAddresses is false") == true)
@@ -53,7 +53,7 @@ import Testing
 
     @Test func httpStillChecksTheAddress() async {
         let (fetcher, client) = Self.fetcher { $0.allowHTTP = true }
-        defer { client.shutdown() }
+        defer { client.close() }
         let error = await Self.failure(fetcher, "http://169.254.169.254/latest/meta-data/")
         #expect(error?.reason.contains("169.254.169.254 is a linkLocal address") == true, "\(String(describing: error))")
     }

@@ -38,11 +38,11 @@ struct ClientServerIntegrationTests {
         do {
             try await body("http://127.0.0.1:\(port)", client)
         } catch {
-            client.shutdown()
+            await client.shutdown()
             await server.stop()
             throw error
         }
-        client.shutdown()
+        await client.shutdown()
         await server.stop()
         #expect(server.port == nil)
     }
@@ -138,7 +138,7 @@ struct ClientServerIntegrationTests {
         try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
         let client = CurlHTTPClient(configuration: .init(threads: 1))
-        defer { client.shutdown() }
+        defer { client.close() }
         do {
             _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/", timeout: 5))
             Issue.record("a stopped server accepted a connection")
@@ -179,7 +179,7 @@ struct LifecycleTests {
         let server = HTTPServer(configuration: HTTPServerConfiguration(), responder: responder, logger: silentLogger)
         let port = try await server.start()
         let client = CurlHTTPClient(configuration: .init(threads: 1))
-        defer { client.shutdown() }
+        defer { client.close() }
         async let response = client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/x"))
         for await _ in started { break }
         await server.stop()
@@ -209,7 +209,7 @@ struct LifecycleTests {
         for await _ in started { break }
         task.cancel()
         let result = await task.value
-        client.shutdown()
+        await client.shutdown()
         await server.stop()
         guard case .failure(let error) = result else {
             Issue.record("a cancelled request returned a response")
@@ -225,7 +225,7 @@ struct LifecycleTests {
 struct CurlHTTPClientTests {
     @Test func unsupportedSchemeIsInvalidURL() async {
         let client = CurlHTTPClient(configuration: .init(threads: 1))
-        defer { client.shutdown() }
+        defer { client.close() }
         for url in ["ftp://127.0.0.1/file", "http://[::1"] {
             do {
                 _ = try await client.execute(HTTPClientRequest(url: url))
@@ -239,8 +239,8 @@ struct CurlHTTPClientTests {
 
     @Test func executeAfterShutdownThrows() async {
         let client = CurlHTTPClient(configuration: .init(threads: 2))
-        client.shutdown()
-        client.shutdown()  // A second call is harmless.
+        await client.shutdown()
+        await client.shutdown()  // A second call is harmless.
         do {
             _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:9/"))
             Issue.record("a shut-down client ran a request")

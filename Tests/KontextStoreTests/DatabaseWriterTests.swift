@@ -1,6 +1,7 @@
 import CSQLite
 import Dispatch
 import Foundation
+import KontextTesting
 import Testing
 
 @testable import KontextStore

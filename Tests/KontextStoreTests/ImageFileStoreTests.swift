@@ -1,4 +1,5 @@
 import Foundation
+import KontextTesting
 import Testing
 
 @testable import KontextStore

@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import KontextStore
@@ -6,8 +7,7 @@ import Testing
 /// The store's recovery bookkeeping, on a real SQLite file.
 @Suite struct RecoveryStoreTests {
     func makeStore() throws -> (TaskStore, String) {
-        let directory = NSTemporaryDirectory() + "kontextd-recovery-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory(prefix: "kontextd-recovery")
         return (try TaskStore(path: directory + "/store.sqlite3"), directory)
     }
 

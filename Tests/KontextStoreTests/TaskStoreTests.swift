@@ -1,5 +1,6 @@
 import Foundation
 import KontextCore
+import KontextTesting
 import Testing
 
 @testable import KontextStore

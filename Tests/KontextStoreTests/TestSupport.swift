@@ -1,16 +1,9 @@
 import Foundation
 import KontextCore
+import KontextTesting
 import Synchronization
 
 @testable import KontextStore
-
-/// A fresh directory under the system temp dir, removed after `body`.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kontextd-store-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
 
 /// A clock that advances one second per reading, so creation order is unambiguous.
 final class SteppingClock: Sendable {

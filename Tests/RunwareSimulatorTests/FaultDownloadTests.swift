@@ -1,3 +1,4 @@
+import KontextTesting
 import KontextCore
 import KontextCrypto
 import KontextNet

@@ -1,3 +1,4 @@
+import KontextTesting
 import KontextCore
 import Testing
 
@@ -21,9 +22,8 @@ struct FaultWebhookTests {
         #expect(Set(results.compactMap { $0["imageUUID"]?.stringValue })
             == Set(session.simulator.generatedImages().map(\.imageUUID)))
         #expect(await eventually { session.simulator.faultCounts()[FaultKind.droppedWebhook.rawValue] == 2 })
-        // Drops are decided as results are made: once both were counted nothing is pending, and
-        // a delivery that was wrongly sent would reach this local receiver well within 200 ms.
-        try await Task.sleep(for: .milliseconds(200))
+        // Once the ledger is quiet nothing is running or due: a delivery wrongly sent has arrived.
+        await session.simulator.waitUntilQuiet()
         #expect(receiver.deliveries.isEmpty)
         #expect(session.simulator.webhookOutcomes().isEmpty)
         #expect(session.simulator.webhookAttempts.isEmpty)

@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import KontextCrypto
@@ -63,7 +64,7 @@ struct SimulatorHTTPTests {
         #expect(ack.body.dataItems == [.object(["taskType": .string("imageInference"), "taskUUID": .string(uuid)])])
 
         #expect(await eventually { receiver.deliveries.count >= 3 })
-        try await Task.sleep(for: .milliseconds(150))
+        await session.simulator.waitUntilQuiet()
         #expect(receiver.deliveries.count == 3)
         #expect(receiver.deliveries.allSatisfy { $0.contentType == "application/json" })
         #expect(receiver.deliveries.allSatisfy { $0.uri == "/webhooks/runware?token=secret" })
@@ -111,7 +112,7 @@ struct SimulatorHTTPTests {
         let webhookURL = try await receiver.start()
         _ = try await session.post([TaskFixture.task(extra: ["webhookURL": .string(webhookURL)])])
         #expect(await eventually { receiver.deliveries.count >= 3 })
-        try await Task.sleep(for: .milliseconds(300))
+        await session.simulator.waitUntilQuiet()
         #expect(receiver.deliveries.count == 3)
         #expect(Set(receiver.deliveries.map(\.body)).count == 1)
         let image = try #require(session.simulator.generatedImages().first)

@@ -34,7 +34,7 @@ struct SimulatorServerTests {
         let state = try await client.execute(HTTPClientRequest(url: simulator.baseURL + "/sim/state"))
         #expect(state.status == 200)
         #expect(try JSONCoding.parse(state.body)["faultCounts"]?.objectValue?.count == FaultKind.allCases.count)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 }

@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import KontextNet
@@ -25,7 +26,7 @@ struct SimulatorSession {
 
     func stop() async {
         await simulator.stop()
-        client.shutdown()
+        await client.shutdown()
     }
 
     /// POSTs tasks to `/v1`; `bearer` nil sends no Authorization header.

@@ -1,3 +1,4 @@
+import KontextTesting
 import Foundation
 import KontextCore
 import Logging
@@ -242,8 +243,8 @@ struct TaskEndpointTests {
         ])])
         #expect(ack.status == 200)
         #expect(await eventually { transport.posts.count == 1 })
-        // Give a wrongly repeated delivery the chance to show up before counting.
-        try await Task.sleep(for: .milliseconds(100))
+        // Once the ledger is quiet no delivery is running or due: a wrongly repeated one would be counted.
+        await service.waitUntilQuiet()
         #expect(transport.posts.count == 1)
         let post = try #require(transport.posts.first)
         #expect(post.url == "http://receiver.test/hook?token=abc")
@@ -324,7 +325,7 @@ struct TaskEndpointTests {
             retry: WebhookRetryPolicy(initialDelay: 0.001, maximumDelay: 0.002, jitter: 0, maximumAttempts: 3))
         _ = await Self.send(service, [TaskFixture.task(extra: ["webhookURL": .string("http://receiver.test/hook")])])
         #expect(await eventually { transport.posts.count == 3 })
-        try await Task.sleep(for: .milliseconds(100))
+        await service.waitUntilQuiet()
         #expect(transport.posts.count == 3)
         await service.stop()
     }

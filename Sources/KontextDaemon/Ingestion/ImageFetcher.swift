@@ -14,9 +14,17 @@ struct ImageFetchError: Error, Sendable, CustomStringConvertible {
     var description: String { reason }
 }
 
+/// Where a result's image bytes come from. `ImageFetcher` (libcurl and inline data) is the one
+/// implementation; a test can hand the ingestor bytes directly.
+/// Consumer: `ResultIngestor` (Daemon/Ingestion/).
+protocol ImageSourceFetching: Sendable {
+    /// The image bytes for `source`; throws saying whether trying again can help.
+    func bytes(for source: ImageSource) async throws(ImageFetchError) -> [UInt8]
+}
+
 /// Gets a result's image bytes: downloads an `imageURL` from an allowed host with libcurl, or
 /// decodes inline base64 / data-URI data.
-struct ImageFetcher: Sendable {
+struct ImageFetcher: ImageSourceFetching {
     let client: CurlHTTPClient
     let configuration: DaemonConfiguration.Images
 

@@ -16,21 +16,22 @@ import Synchronization
 /// from Runware's `getResponse`, up to `images.maxRefetches` times; storage faults are retried
 /// until storage returns, never turned into a failed result.
 final class ResultIngestor: Sendable {
-    private let store: TaskStore
+    private let store: any IngestionStore
     private let files: ImageFileStore
-    private let fetcher: ImageFetcher
-    private let api: RunwareAPI?
+    private let fetcher: any ImageSourceFetching
+    private let api: (any RunwareClient)?
     private let configuration: DaemonConfiguration.Images
     private let signal: WorkSignal
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
     private let pollInterval: Double
     private let threadPool: NIOThreadPool
+    private let clock: any DaemonClock
     private let logger: Logger
     private let schedule = RetrySchedule(initial: 1, maximum: 60)
-    /// Results waiting out a backoff, with the time they may be tried again (in memory: after a
-    /// restart every pending result is simply tried at once).
-    private let notBefore = Mutex([String: Double]())
+    /// Results waiting out a backoff, with the monotonic instant they may be tried again (in
+    /// memory: after a restart every pending result is simply tried at once).
+    private let notBefore = Mutex([String: ContinuousClock.Instant]())
     /// What each task expects of its images (format, size): fixed once a task exists, so it is
     /// read from the store once per task, not once per image. Bounded: cleared when it grows large.
     private let expectations = Mutex([String: (format: OutputFormat, size: ImageSize?)]())
@@ -38,9 +39,9 @@ final class ResultIngestor: Sendable {
     private let decodeBudget: DecodeMemoryBudget
 
     init(
-        store: TaskStore, files: ImageFileStore, fetcher: ImageFetcher, api: RunwareAPI?, configuration: DaemonConfiguration.Images,
+        store: any IngestionStore, files: ImageFileStore, fetcher: any ImageSourceFetching, api: (any RunwareClient)?, configuration: DaemonConfiguration.Images,
         signal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
-        threadPool: NIOThreadPool, logger: Logger
+        threadPool: NIOThreadPool, clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
         self.files = files
@@ -52,6 +53,7 @@ final class ResultIngestor: Sendable {
         self.metrics = metrics
         self.pollInterval = pollInterval
         self.threadPool = threadPool
+        self.clock = clock
         self.logger = logger
         self.decodeBudget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBudget)
     }
@@ -59,18 +61,18 @@ final class ResultIngestor: Sendable {
     /// Ingests until the task is cancelled.
     func run() async {
         while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
+            let now = clock.now
             let due: [ResultRecord]
             do {
                 let pending = try await store.pendingResults(limit: configuration.concurrency * 8)
-                due = notBefore.withLock { waits in pending.filter { (waits[$0.imageUUID] ?? 0) <= now } }
+                due = notBefore.withLock { waits in pending.filter { waits[$0.imageUUID].map { $0 <= now } ?? true } }
             } catch {
                 logger.error("cannot read pending results", metadata: ["error": "\(error)"])
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
                 continue
             }
             if due.isEmpty {
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
                 continue
             }
             await withTaskGroup(of: Void.self) { group in
@@ -147,7 +149,7 @@ final class ResultIngestor: Sendable {
         }
 
         do {
-            let state = try await store.markResultStored(imageUUID: result.imageUUID, image: stored, at: Date().timeIntervalSince1970)
+            let state = try await store.markResultStored(imageUUID: result.imageUUID, image: stored, at: clock.wallNow)
             health.clear(.storageUnavailable)
             notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
             metrics.imagesStored.increment()
@@ -245,13 +247,13 @@ final class ResultIngestor: Sendable {
     }
 
     private func postpone(_ imageUUID: String, failures: Int) {
-        let at = Date().timeIntervalSince1970 + schedule.delay(afterFailures: failures)
+        let at = clock.now + .seconds(clamping: schedule.delay(afterFailures: failures))
         notBefore.withLock { $0[imageUUID] = at }
     }
 
     private func fail(_ result: ResultRecord, reason: String) async {
         do {
-            let state = try await store.markResultFailed(imageUUID: result.imageUUID, reason: reason, at: Date().timeIntervalSince1970)
+            let state = try await store.markResultFailed(imageUUID: result.imageUUID, reason: reason, at: clock.wallNow)
             notBefore.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
             metrics.imagesFailed.increment()
             logger.error(

@@ -9,7 +9,7 @@ import Logging
 /// Errors are JSON `{"error":{"code","message"}}` with a stable `code`; validation errors add
 /// `issues`, one per violated rule, each naming the field, the rule and the value.
 struct AdminAPI: Sendable {
-    let store: TaskStore
+    let store: any TaskIntakeStore & TaskStatusStore
     let files: ImageFileStore
     let submitSignal: WorkSignal
     let health: DaemonHealth

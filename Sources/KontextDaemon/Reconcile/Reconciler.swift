@@ -8,17 +8,18 @@ import Logging
 /// same idempotent path as a webhook. Each result found this way is a repair — a webhook that was
 /// lost — counted in `/healthz` and `/metrics` so users can see how often it happens.
 final class Reconciler: Sendable {
-    private let store: TaskStore
-    private let api: RunwareAPI
+    private let store: any ReconciliationStore
+    private let api: any RunwareClient
     private let configuration: DaemonConfiguration.Reconcile
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
+    private let clock: any DaemonClock
     private let logger: Logger
 
     init(
-        store: TaskStore, api: RunwareAPI, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
-        health: DaemonHealth, metrics: DaemonMetrics, logger: Logger
+        store: any ReconciliationStore, api: any RunwareClient, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
+        health: DaemonHealth, metrics: DaemonMetrics, clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
         self.api = api
@@ -26,6 +27,7 @@ final class Reconciler: Sendable {
         self.ingestSignal = ingestSignal
         self.health = health
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
     }
 
@@ -49,14 +51,15 @@ final class Reconciler: Sendable {
             } catch {
                 logger.error("reconciliation failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(Int(min(configuration.interval, configuration.overdueAfter) * 1000 / 2)))
+            try? await clock.sleep(for: .seconds(clamping: min(configuration.interval, configuration.overdueAfter) / 2))
         }
     }
 
     /// Polls one batch of overdue tasks; returns how many tasks were polled.
     @discardableResult
     func reconcileOnce() async throws -> Int {
-        let now = Date().timeIntervalSince1970
+        // Wall time: it is compared with the recorded `submittedAt` and `lastPolledAt`.
+        let now = clock.wallNow
         // ttl can only shorten the deadline, to no less than 30 s (ttl >= 60): fetch with the
         // shortest possible deadline, then apply each task's own.
         let earliest = min(configuration.overdueAfter, 30)

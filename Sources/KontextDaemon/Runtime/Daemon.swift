@@ -1,4 +1,5 @@
 import Foundation
+import KontextCore
 import KontextNet
 import KontextStore
 import Logging
@@ -6,12 +7,13 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// A whole kontextd: the store, both listeners and the workers, wired together.
+/// A whole kontextd: the assembly of its services (see DaemonServices.swift) around one store.
 ///
 /// `start()` opens the listeners (so their ports are known, even when configured as 0) and
-/// `run()` runs the workers until cancellation or a graceful shutdown (SIGTERM under
-/// ServiceLifecycle): then it stops accepting requests, lets in-flight ones finish, stops the
-/// workers and closes the store. Everything a webhook was answered 200 for is already committed.
+/// `run()` runs every service in one `ServiceGroup` until a graceful shutdown (SIGTERM under
+/// an outer ServiceLifecycle group) or cancellation of `run()`; both shut down in the group's
+/// order: listeners stop accepting and in-flight requests finish, workers stop, outgoing HTTP
+/// drains, the store closes. Everything a webhook was answered 200 for is already committed.
 public final class Daemon: Service {
     /// The configuration the daemon runs with.
     public let configuration: DaemonConfiguration
@@ -25,24 +27,33 @@ public final class Daemon: Service {
     private let client: CurlHTTPClient
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private let submitSignal = WorkSignal()
-    private let ingestSignal = WorkSignal()
+    private let clock: any DaemonClock
+    private let submitSignal: WorkSignal
+    private let ingestSignal: WorkSignal
     private let token: WebhookToken
     private let listeners = Mutex<(admin: HTTPServer, webhook: HTTPServer)?>(nil)
 
     /// Opens (and migrates) the store under `configuration.stateDirectory` and removes any
     /// temporary image file a crash left behind.
-    public init(configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics()) throws {
+    /// `clock` times waits, deadlines and backoff (monotonic) and what is recorded (wall).
+    public init(
+        configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(),
+        clock: any DaemonClock = SystemClock()
+    ) throws {
         try DaemonConfigurationCheck.check(configuration)
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
+        self.clock = clock
+        self.submitSignal = WorkSignal(clock: clock)
+        self.ingestSignal = WorkSignal(clock: clock)
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         let commits = metrics.storeCommits
         let committedWrites = metrics.storeCommittedWrites
         self.store = try TaskStore(
             path: configuration.stateDirectory + "/kontextd.sqlite3",
             configuration: StoreConfiguration(
+                clock: { clock.wallNow },
                 logger: logger,
                 onCommit: { writes in
                     commits.increment()
@@ -82,7 +93,8 @@ public final class Daemon: Service {
             logger: logger)
 
         let receiver = WebhookReceiver(
-            store: store, token: token, ingestSignal: ingestSignal, health: health, metrics: metrics, logger: logger)
+            store: store, token: token, ingestSignal: ingestSignal, health: health, metrics: metrics, clock: clock,
+            logger: logger)
         let webhook = configuration.webhook
         let webhookServer = receiver.listener(
             configuration: HTTPServerConfiguration(
@@ -111,58 +123,69 @@ public final class Daemon: Service {
         return (adminPort, webhookPort)
     }
 
-    /// Runs the workers until cancelled or gracefully shut down, then stops everything.
+    /// Runs every service until graceful shutdown or cancellation, then shuts them down in order.
     public func run() async throws {
-        let ports = try await start()
-        let api = RunwareAPI(client: client, configuration: configuration.runware)
-        let submission = SubmissionWorker(
-            store: store, api: api, webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token,
-            signal: submitSignal, ingestSignal: ingestSignal, health: health, metrics: metrics,
-            pollInterval: configuration.pollInterval, logger: logger)
-        let ingestor = ResultIngestor(
-            store: store, files: files, fetcher: ImageFetcher(client: client, configuration: configuration.images),
-            api: configuration.runware.apiKey.isEmpty ? nil : api, configuration: configuration.images, signal: ingestSignal,
-            health: health, metrics: metrics, pollInterval: configuration.pollInterval, threadPool: threadPool, logger: logger)
-        let reconciler = Reconciler(
-            store: store, api: api, configuration: configuration.reconcile, ingestSignal: ingestSignal, health: health,
-            metrics: metrics, logger: logger)
-        if configuration.runware.apiKey.isEmpty {
-            health.raise(.submissionPaused, reason: "no Runware API key configured (runware.apiKey, runware.apiKeyFile or the runware-api-key credential)")
-        }
-
-        let runSubmission = !configuration.runware.apiKey.isEmpty
-        // Graceful shutdown (SIGTERM under ServiceLifecycle) cancels the workers; so does cancelling this task.
-        try? await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                if runSubmission {
-                    group.addTask { await submission.run() }
-                    group.addTask { await reconciler.run() }
-                }
-                group.addTask { await ingestor.run() }
-                group.addTask {
-                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-                }
-                await group.next()
-                group.cancelAll()
+        let services = try await services()
+        // No signals here: the process's own group (the CLI's) turns SIGTERM into the graceful
+        // shutdown that reaches this one.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        // The group runs in its own task so that cancelling run() becomes an ordered graceful
+        // shutdown instead of cancelling every service at once (which could close the store
+        // under a worker's write).
+        let running = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await running.value
+            } onGracefulShutdown: {
+                Task { await group.triggerGracefulShutdown() }
             }
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
         }
-        logger.notice("shutting down: no new requests; in-flight requests finish")
-        await shutdown()
+        logger.notice("kontextd stopped")
     }
 
-    /// Stops the listeners (in-flight requests finish), the HTTP client and the store.
-    private func shutdown() async {
-        let servers = listeners.withLock { servers -> (admin: HTTPServer, webhook: HTTPServer)? in
-            defer { servers = nil }
-            return servers
+    /// The services, in start order; the group stops them in reverse (see DaemonServices.swift).
+    /// A new long-running part goes here, at the position that says when it must stop.
+    private func services() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let ports = try await start()
+        guard let listeners = listeners.withLock({ $0 }) else {
+            throw CancellationError()
         }
-        if let servers {
-            await servers.webhook.stop()
-            await servers.admin.stop()
+        let runSubmission = !configuration.runware.apiKey.isEmpty
+        if !runSubmission {
+            health.raise(.submissionPaused, reason: "no Runware API key configured (runware.apiKey, runware.apiKeyFile or the runware-api-key credential)")
         }
-        client.shutdown()
-        try? await threadPool.shutdownGracefully()
-        await store.close()
-        logger.notice("kontextd stopped")
+        let api = RunwareAPI(client: client, configuration: configuration.runware)
+        let ingestor = ResultIngestor(
+            store: store, files: files, fetcher: ImageFetcher(client: client, configuration: configuration.images),
+            api: runSubmission ? api : nil, configuration: configuration.images, signal: ingestSignal,
+            health: health, metrics: metrics, pollInterval: configuration.pollInterval, threadPool: threadPool,
+            clock: clock, logger: logger)
+
+        var workers: [any Service] = [WorkerService(description: "Ingestion") { await ingestor.run() }]
+        if runSubmission {
+            let reconciler = Reconciler(
+                store: store, api: api, configuration: configuration.reconcile, ingestSignal: ingestSignal, health: health,
+                metrics: metrics, clock: clock, logger: logger)
+            let submission = SubmissionWorker(
+                store: store, api: api, webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token,
+                signal: submitSignal, ingestSignal: ingestSignal, health: health, metrics: metrics,
+                pollInterval: configuration.pollInterval, clock: clock, logger: logger)
+            workers.append(WorkerService(description: "Reconciliation") { await reconciler.run() })
+            workers.append(WorkerService(description: "Submission") { await submission.run() })
+        }
+        let ordered: [any Service] =
+            [StoreService(store: store), OutgoingIOService(client: client, threadPool: threadPool)]
+            + workers
+            + [
+                ListenerService(server: listeners.admin, description: "AdminListener"),
+                ListenerService(server: listeners.webhook, description: "WebhookListener"),
+            ]
+        // Whatever ends first (a service returning or failing) shuts the rest down in order too.
+        return ordered.map {
+            .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
     }
 }

@@ -1,9 +1,11 @@
+import KontextCore
 import Synchronization
 
 /// A nudge from a producer (intake, webhook receiver) to a worker that there may be new work.
 ///
 /// Nudges coalesce: any number of `notify()` calls while the worker is busy wake it once.
 /// Workers also wake after a timeout, so work recorded by a previous run is found without a nudge.
+/// One worker waits on a signal at a time.
 public final class WorkSignal: Sendable {
     private struct State {
         var pending = false
@@ -12,8 +14,12 @@ public final class WorkSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    private let clock: any DaemonClock
 
-    public init() {}
+    /// Creates a signal whose timeouts run on `clock`'s monotonic time.
+    public init(clock: any DaemonClock = SystemClock()) {
+        self.clock = clock
+    }
 
     /// Wakes the waiting worker, or makes its next wait return at once.
     public func notify() {
@@ -29,16 +35,30 @@ public final class WorkSignal: Sendable {
     }
 
     /// Returns on a nudge, after `timeout`, or when the task is cancelled, whichever comes first.
+    ///
+    /// The timeout is a child task of this wait: whichever way the wait ends, the other side is
+    /// cancelled and finished before it returns, so no timer outlives it.
     public func wait(timeout: Duration) async {
-        let id = state.withLock { state -> UInt64? in
-            if state.pending {
-                state.pending = false
-                return nil
-            }
+        let alreadyNudged = state.withLock { state -> Bool in
+            defer { state.pending = false }
+            return state.pending
+        }
+        if alreadyNudged { return }
+        let clock = self.clock
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForNudge() }
+            group.addTask { try? await clock.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns on a nudge or when the task is cancelled.
+    private func waitForNudge() async {
+        let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
-        guard let id else { return }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
@@ -49,21 +69,14 @@ public final class WorkSignal: Sendable {
                     state.waiter = (id, continuation)
                     return false
                 }
-                if resumeNow {
-                    continuation.resume()
-                    return
-                }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.wake(id)
-                }
+                if resumeNow { continuation.resume() }
             }
         } onCancel: {
             self.wake(id)
         }
     }
 
-    /// Resumes the waiter `id` if it is still waiting (a timeout or cancellation racing a nudge).
+    /// Resumes the waiter `id` if it is still waiting (cancellation racing a nudge).
     private func wake(_ id: UInt64) {
         let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter, waiter.id == id else { return nil }

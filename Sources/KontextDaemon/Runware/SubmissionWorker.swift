@@ -15,8 +15,8 @@ import Logging
 /// fails with the last reason. 401/402 pause submission (health says why) instead of burning
 /// the queue; per-task errors (400, 403) reject that task with Runware's code and message.
 final class SubmissionWorker: Sendable {
-    private let store: TaskStore
-    private let api: RunwareAPI
+    private let store: any SubmissionStore
+    private let api: any RunwareClient
     private let webhookBaseURL: String
     private let token: WebhookToken
     private let signal: WorkSignal
@@ -24,13 +24,15 @@ final class SubmissionWorker: Sendable {
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
     private let pollInterval: Double
+    private let clock: any DaemonClock
     private let logger: Logger
     private let transientSchedule = RetrySchedule(initial: 1, maximum: 60)
     private let pauseSchedule = RetrySchedule(initial: 30, maximum: 300)
 
     init(
-        store: TaskStore, api: RunwareAPI, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
-        ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double, logger: Logger
+        store: any SubmissionStore, api: any RunwareClient, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
+        ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
+        clock: any DaemonClock, logger: Logger
     ) {
         self.store = store
         self.api = api
@@ -41,6 +43,7 @@ final class SubmissionWorker: Sendable {
         self.health = health
         self.metrics = metrics
         self.pollInterval = pollInterval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -62,13 +65,13 @@ final class SubmissionWorker: Sendable {
             } catch {
                 logger.error("cannot read or record submissions", metadata: ["error": "\(error)"])
                 health.raise(.storageUnavailable, reason: "submission bookkeeping failed: \(error)")
-                await signal.wait(timeout: .seconds(max(pollInterval, 1)))
+                await signal.wait(timeout: .seconds(clamping: max(pollInterval, 1)))
                 continue
             }
             switch outcome {
             case .idle:
                 singly = false
-                await signal.wait(timeout: .seconds(pollInterval))
+                await signal.wait(timeout: .seconds(clamping: pollInterval))
             case .done:
                 failures = 0
                 singly = false
@@ -96,8 +99,9 @@ final class SubmissionWorker: Sendable {
         case paused(String)
     }
 
+    /// Backoff on the injected clock's monotonic time: a wall-clock jump cannot move a retry.
     private func sleep(seconds: Double) async {
-        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        try? await clock.sleep(for: .seconds(clamping: seconds))
     }
 
     /// One round: settle uncertain sends first, then send a batch of queued tasks.
@@ -122,7 +126,7 @@ final class SubmissionWorker: Sendable {
         }
         if let outcome = verdictOnHTTPStatus(answer) { return outcome }
         let news = answer.news()
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         var accepted: [String] = []
         for task in tasks {
             let taskNews = news[task.taskUUID] ?? TaskNews()
@@ -141,7 +145,7 @@ final class SubmissionWorker: Sendable {
     private func submit(_ batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         var payloads: [JSONValue] = []
         var sendable: [TaskRecord] = []
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         for task in batch {
             guard case .object(var payload)? = try? JSONCoding.parse(task.payloadJSON) else {
                 // A payload that no longer parses was written by this daemon: fail it loudly rather than loop on it.
@@ -201,7 +205,7 @@ final class SubmissionWorker: Sendable {
 
     /// Counts a send without a verdict against each task's budget; fails those that used it up.
     private func sendFailed(_ tasks: [TaskRecord], uncertain: Bool, reason: String, retryAfter: Double?) async throws(StoreError) -> Outcome {
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         let counts = try await store.recordSubmitFailure(tasks.map(\.taskUUID), uncertain: uncertain, at: now)
         let budget = api.configuration.maxSubmitFailures
         for (uuid, count) in counts where count >= budget {
@@ -216,7 +220,7 @@ final class SubmissionWorker: Sendable {
 
     private func handle(_ answer: RunwareAPI.Answer, for batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         let status = answer.status
-        let now = Date().timeIntervalSince1970
+        let now = clock.wallNow
         guard answer.envelope != nil else {
             metrics.submitFailures.increment()
             if (200..<300).contains(status) {

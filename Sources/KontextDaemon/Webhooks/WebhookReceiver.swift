@@ -18,20 +18,25 @@ import Logging
 /// with `Retry-After`, never 200.
 public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
     private static let prefix = "/webhooks/runware/"
-    private let store: TaskStore
+    private let store: any DeliveryStore
     private let token: WebhookToken
     private let ingestSignal: WorkSignal
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
+    private let clock: any DaemonClock
     private let logger: Logger
     private let router: Router
 
-    init(store: TaskStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, logger: Logger) {
+    init(
+        store: any DeliveryStore, token: WebhookToken, ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics,
+        clock: any DaemonClock, logger: Logger
+    ) {
         self.store = store
         self.token = token
         self.ingestSignal = ingestSignal
         self.health = health
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
         var router = Router()
         router.add("GET", "/healthz") { _, _ in
@@ -115,7 +120,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
         do {
             outcome = try await store.recordDelivery(
                 taskUUID: taskUUID, source: .webhook, rawBody: request.body, results: results, failures: failures,
-                at: Date().timeIntervalSince1970)
+                at: clock.wallNow)
         } catch where error.kind == .notFound {
             metrics.webhooksRejected.increment()
             return HTTPResponse.error(status: 404, code: "unknown_task", message: "no task \(taskUUID)")

@@ -1,13 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KontextThreads
 import Logging
 
 /// An HTTP/1.1 client over libcurl that owns every curl easy handle it uses.
 ///
-/// `threads` dedicated OS threads (not the Swift concurrency pool) each own one reused easy handle,
+/// `threads` `OwnerThread`s (not the Swift concurrency pool) each own one reused easy handle,
 /// so connections to the same host are kept alive between requests. Requests queue to them in FIFO
 /// order and `execute` suspends until its transfer is done. Cancelling the awaiting task aborts the
 /// transfer (or skips it if it has not started).
@@ -26,24 +22,20 @@ public final class CurlHTTPClient: Sendable {
         }
     }
 
-    private let queue = TransferQueue()
-    private let workers: [pthread_t]
+    private let queue = JobQueue<TransferJob>()
+    private let workers: [OwnerThread]
 
-    /// Starts the worker threads. A thread the OS refuses to start is logged and skipped.
+    /// Starts the worker threads.
     public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "kontextd.http-client")) {
-        var workers: [pthread_t] = []
-        for _ in 0..<max(1, configuration.threads) {
-            if let thread = CurlWorkerThread.start(queue: queue, userAgent: configuration.userAgent, logger: logger) {
-                workers.append(thread)
-            } else {
-                logger.error("could not start an HTTP client worker thread")
-            }
+        let queue = self.queue
+        self.workers = (0..<max(1, configuration.threads)).map { index in
+            CurlWorkerThread.start(index: index, queue: queue, userAgent: configuration.userAgent, logger: logger)
         }
-        self.workers = workers
     }
 
     deinit {
-        shutdown()
+        // Without shutdown(), the threads still finish what is queued and then exit.
+        queue.close()
     }
 
     /// Sends `request` and returns the response, whatever its status.
@@ -55,7 +47,7 @@ public final class CurlHTTPClient: Sendable {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let job = TransferJob(request: request, cancellation: cancellation, continuation: continuation)
-                if workers.isEmpty || !queue.enqueue(job) {
+                if !queue.submit(job) {
                     job.finish(.failure(HTTPClientError(
                         kind: .other, url: request.url, message: "the HTTP client is shut down",
                         outcomeUnknown: false)))
@@ -67,13 +59,18 @@ public final class CurlHTTPClient: Sendable {
         return try result.get()
     }
 
-    /// Stops accepting requests, lets queued and running transfers finish, then joins the threads.
-    ///
-    /// Blocks the calling thread until the workers exit; later calls return at once.
-    public func shutdown() {
-        guard queue.close(workers: workers.count) else { return }
+    /// Stops accepting requests without waiting: queued and running transfers still finish and
+    /// the threads then exit on their own. For `defer` in code that cannot await.
+    public func close() {
+        queue.close()
+    }
+
+    /// Stops accepting requests, lets queued and running transfers finish, then waits for the
+    /// threads to exit. Suspends, never blocks a thread of the concurrency pool.
+    public func shutdown() async {
+        queue.close()
         for thread in workers {
-            CurlWorkerThread.join(thread)
+            await thread.join()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KontextThreads
 import Logging
 
 /// Read connections on their own threads, for queries that must not wait behind writes.
@@ -7,30 +8,23 @@ import Logging
 /// in its own read transaction, so a multi-query read sees one consistent snapshot.
 public final class DatabaseReaderPool: Sendable {
     private let queue = JobQueue<@Sendable (SQLiteConnection, Logger) -> Void>()
-    private let completions: [ThreadCompletion]
+    private let threads: [OwnerThread]
 
     /// Opens `count` read connections to the existing database at `path`, one thread each.
     public init(
         path: String, count: Int, busyTimeout: Duration, logger: Logger = Logger(label: "kontextd.store")
     ) throws(StoreError) {
         let count = max(1, count)
-        var handoffs: [ConnectionHandoff] = []
+        var handoffs: [Handoff<SQLiteConnection>] = []
         for _ in 0..<count {
-            handoffs.append(ConnectionHandoff(try SQLiteConnection(path: path, role: .reader, busyTimeout: busyTimeout)))
+            handoffs.append(Handoff(try SQLiteConnection(path: path, role: .reader, busyTimeout: busyTimeout)))
         }
-        var completions: [ThreadCompletion] = []
         let queue = self.queue
-        for (index, handoff) in handoffs.enumerated() {
-            let completion = ThreadCompletion()
-            completions.append(completion)
-            let thread = Thread {
+        self.threads = handoffs.enumerated().map { index, handoff in
+            OwnerThread(name: "kontextd-store-reader-\(index)") {
                 Self.run(connection: handoff.take(), queue: queue, logger: logger)
-                completion.finish()
             }
-            thread.name = "kontextd-store-reader-\(index)"
-            thread.start()
         }
-        self.completions = completions
     }
 
     deinit {
@@ -70,7 +64,7 @@ public final class DatabaseReaderPool: Sendable {
     /// Finishes reads already submitted, closes every connection and waits for the threads.
     public func close() async {
         queue.close()
-        for completion in completions { await completion.wait() }
+        for thread in threads { await thread.join() }
     }
 
     /// Ends a failed read transaction; a connection that cannot is reported (its next read fails too).

@@ -1,4 +1,5 @@
 import Foundation
+import KontextThreads
 import Logging
 import Synchronization
 
@@ -11,7 +12,7 @@ import Synchronization
 /// (`synchronous=FULL`). If COMMIT fails, every job of the group gets that error. One fsync then
 /// covers the whole group: that is what allows thousands of durable acknowledgements a second.
 ///
-/// The thread is a plain `Thread`, never the Swift concurrency pool: SQLite blocks on disk.
+/// The thread is an `OwnerThread` (see KontextThreads), never the Swift concurrency pool: SQLite blocks on disk.
 public final class DatabaseWriter: Sendable {
     /// A write waiting for the thread: runs its body, resumes its caller later.
     struct Job: Sendable {
@@ -36,7 +37,7 @@ public final class DatabaseWriter: Sendable {
     }
 
     private let queue = JobQueue<Job>()
-    private let completion = ThreadCompletion()
+    private let thread: OwnerThread
     private let checkpointer: WALCheckpointer
     let statistics: Statistics
 
@@ -52,16 +53,12 @@ public final class DatabaseWriter: Sendable {
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
         self.checkpointer = try WALCheckpointer(path: path, busyTimeout: busyTimeout, logger: logger)
         self.statistics = Statistics(onCommit: onCommit)
-        let handoff = ConnectionHandoff(connection)
+        let handoff = Handoff(connection)
         let queue = self.queue
-        let completion = self.completion
         let statistics = self.statistics
-        let thread = Thread {
+        self.thread = OwnerThread(name: "kontextd-store-writer") {
             Self.run(connection: handoff.take(), queue: queue, statistics: statistics, logger: logger)
-            completion.finish()
         }
-        thread.name = "kontextd-store-writer"
-        thread.start()
     }
 
     deinit {
@@ -94,7 +91,7 @@ public final class DatabaseWriter: Sendable {
     /// Later writes fail with `.closed`.
     public func close() async {
         queue.close()
-        await completion.wait()
+        await thread.join()
         await checkpointer.close()
     }
 

@@ -1,7 +1,5 @@
-import Dispatch
-import Foundation
+import KontextThreads
 import Logging
-import Synchronization
 
 /// Copies committed WAL pages back into the database file, on its own thread and connection.
 ///
@@ -9,33 +7,28 @@ import Synchronization
 /// on them) never pay for a checkpoint. Every `interval` this thread runs a PASSIVE checkpoint,
 /// which never blocks the writer or readers; the WAL is reused from its start once a checkpoint
 /// has caught up. On close it runs a final TRUNCATE checkpoint, leaving an empty WAL behind.
+///
+/// Its `OwnerThread` sleeps on a `JobQueue` that carries no jobs: closing the queue is the stop
+/// signal, so `stop()` wakes it at once instead of after the current interval.
 final class WALCheckpointer: Sendable {
-    private let stopped = Mutex(false)
-    private let wakeUp = DispatchSemaphore(value: 0)
-    private let completion = ThreadCompletion()
+    private let stopSignal = JobQueue<Never>()
+    private let thread: OwnerThread
 
     init(path: String, busyTimeout: Duration, interval: Duration = .milliseconds(200), logger: Logger) throws(StoreError) {
-        let handoff = ConnectionHandoff(try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: busyTimeout))
-        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
-        let thread = Thread { [self] in
-            Self.run(connection: handoff.take(), stopped: stopped, wakeUp: wakeUp, nanoseconds: nanoseconds, logger: logger)
-            // The connection is closed by now: whoever waits on close() may open the file exclusively.
-            completion.finish()
+        let handoff = Handoff(try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: busyTimeout))
+        let stopSignal = self.stopSignal
+        // The connection is closed when run returns: whoever joins may open the file exclusively.
+        self.thread = OwnerThread(name: "kontextd-store-checkpoint") {
+            Self.run(connection: handoff.take(), stopSignal: stopSignal, interval: interval, logger: logger)
         }
-        thread.name = "kontextd-store-checkpoint"
-        thread.start()
     }
 
-    private static func run(
-        connection: SQLiteConnection, stopped: borrowing Mutex<Bool>, wakeUp: DispatchSemaphore, nanoseconds: Int,
-        logger: Logger
-    ) {
+    private static func run(connection: SQLiteConnection, stopSignal: JobQueue<Never>, interval: Duration, logger: Logger) {
         // A failure loses nothing (the pages stay in the WAL for the next try) but a WAL that is
         // never copied back grows without bound: say so once when checkpoints start failing and
         // once when they work again, not every 200 ms.
         var failing = false
-        while !stopped.withLock({ $0 }) {
-            _ = wakeUp.wait(timeout: .now() + .nanoseconds(nanoseconds))
+        while !stopSignal.waitForClose(timeout: interval) {
             do {
                 _ = try connection.query("PRAGMA wal_checkpoint(PASSIVE)") { row -> Int in row["busy"] }
                 if failing {
@@ -62,16 +55,12 @@ final class WALCheckpointer: Sendable {
 
     /// Asks the thread to finish (after a last checkpoint) without waiting for it.
     func stop() {
-        let wasRunning = stopped.withLock { stopped in
-            defer { stopped = true }
-            return !stopped
-        }
-        if wasRunning { wakeUp.signal() }
+        stopSignal.close()
     }
 
     /// Stops the thread and waits until its last checkpoint is done.
     func close() async {
         stop()
-        await completion.wait()
+        await thread.join()
     }
 }

@@ -40,12 +40,14 @@ extension TaskStore {
     public func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState {
         try await write("failTask") { (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "failTask")
-            let next = try Self.transition(
-                current.state, on: .runwareFailed, numberResults: current.numberResults, taskUUID: taskUUID,
-                operation: "failTask")
+            let change = try Self.plan(taskUUID: taskUUID, operation: "failTask") { () throws(InvalidTransition) in
+                try TaskTransitions.givingUp(
+                    from: current.state, numberResults: current.numberResults,
+                    error: TaskFailureSummary(code: code, message: message))
+            }
             try Self.insertError(taskUUID: taskUUID, code: code, message: message, parameter: nil, rawJSON: "{}", at: time, in: db)
-            try Self.updateState(taskUUID, from: current.state, to: next, at: time, error: (code, message), in: db)
-            return next
+            try Self.apply(change, to: taskUUID, at: time, in: db)
+            return change.to
         }
     }
 

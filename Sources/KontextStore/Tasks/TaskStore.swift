@@ -102,15 +102,15 @@ public final class TaskStore: Sendable {
     ) async throws(StoreError) -> TaskState {
         try await write("markRejected") { (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "markRejected")
-            let next = try Self.transition(
-                current.state, on: .rejected, numberResults: current.numberResults, taskUUID: taskUUID,
-                operation: "markRejected")
+            let change = try Self.plan(taskUUID: taskUUID, operation: "markRejected") { () throws(InvalidTransition) in
+                try TaskTransitions.rejection(
+                    from: current.state, numberResults: current.numberResults,
+                    error: TaskFailureSummary(code: code, message: message))
+            }
             try Self.insertError(
                 taskUUID: taskUUID, code: code, message: message, parameter: parameter, rawJSON: rawJSON, at: time, in: db)
-            try Self.updateState(
-                taskUUID, from: current.state, to: next, at: time,
-                error: next == .rejected ? (code, message) : nil, in: db)
-            return next
+            try Self.apply(change, to: taskUUID, at: time, in: db)
+            return change.to
         }
     }
 
@@ -183,28 +183,14 @@ public final class TaskStore: Sendable {
                 "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
                 [.text(taskUUID), .text(source.rawValue), .double(time), .blob(rawBody)])
 
-            // Invalid moves (news about a rejected task) keep the state; the data above is kept.
-            var state = current.state
-            var error: (code: String, message: String)?
-            if let first = newFailures.first,
-                let next = try? TaskLifecycle.next(from: state, on: .runwareFailed, numberResults: current.numberResults)
-            {
-                if next == .failed && state != .failed { error = (first.code, first.message) }
-                state = next
-            }
-            if !newResults.isEmpty {
-                let counts = try Self.resultCounts(taskUUID, in: db)
-                if let next = try? TaskLifecycle.next(
-                    from: state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
-                    numberResults: current.numberResults)
-                {
-                    state = next
-                }
-            }
-            try Self.updateState(taskUUID, from: current.state, to: state, at: time, error: error, in: db)
+            let change = TaskTransitions.afterDelivery(
+                from: current.state, numberResults: current.numberResults,
+                firstNewFailure: newFailures.first.map { TaskFailureSummary(code: $0.code, message: $0.message) },
+                resultCounts: newResults.isEmpty ? nil : try Self.resultCounts(taskUUID, in: db))
+            try Self.apply(change, to: taskUUID, at: time, in: db)
             return DeliveryOutcome(
                 newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
-                state: state)
+                state: change.to)
         }
     }
 
@@ -431,6 +417,17 @@ public final class TaskStore: Sendable {
         }
     }
 
+    /// Runs a Core decision that may refuse the move, reporting a refusal as `.invalidTransition`.
+    static func plan(
+        taskUUID: String, operation: String, _ decide: () throws(InvalidTransition) -> TaskStateChange
+    ) throws(StoreError) -> TaskStateChange {
+        do {
+            return try decide()
+        } catch {
+            throw StoreError.invalidTransition(error, taskUUID: taskUUID, operation: operation)
+        }
+    }
+
     static func resultCounts(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> (stored: Int, failed: Int) {
         try db.queryFirst(
             """
@@ -450,29 +447,18 @@ public final class TaskStore: Sendable {
         }
         let current = try requireTaskState(taskUUID, in: db, operation: operation)
         let counts = try resultCounts(taskUUID, in: db)
-        // Only a rejected task refuses progress; its result data is kept all the same.
-        let next = (try? TaskLifecycle.next(
-            from: current.state, on: .resultsProgressed(stored: counts.stored, failed: counts.failed),
-            numberResults: current.numberResults)) ?? current.state
-        var error: (code: String, message: String)?
-        if next == .failed && current.state != .failed {
-            error = ("resultFailed", "\(counts.failed) of \(current.numberResults) results could not be fetched or verified")
-        }
-        try updateState(taskUUID, from: current.state, to: next, at: time, error: error, in: db)
-        return next
+        let change = TaskTransitions.afterResultResolved(
+            from: current.state, numberResults: current.numberResults, stored: counts.stored, failed: counts.failed)
+        try apply(change, to: taskUUID, at: time, in: db)
+        return change.to
     }
 
-    /// Writes a state change: `submitted_at` when it leaves queued for anything but rejection,
-    /// `finished_at` when it becomes final, the error columns when given (and not yet set).
-    static func updateState(
-        _ taskUUID: String, from old: TaskState, to new: TaskState, at time: Double,
-        error: (code: String, message: String)?, in db: SQLiteConnection
-    ) throws(StoreError) {
-        // An unchanged state writes nothing: the task row and its index pages stay clean, which
-        // matters on the webhook path (one more result for a task that is still waiting).
-        if old == new && error == nil { return }
-        let provesAcceptance = old == .queued && new != .queued && new != .rejected
-        let becomesFinal = new.isFinal && !old.isFinal
+    /// Writes a change Core decided (`TaskTransitions`): the state, `submitted_at` and
+    /// `finished_at` when the change sets them, the error columns when given and not yet set.
+    /// A change that writes nothing costs no statement.
+    static func apply(_ change: TaskStateChange, to taskUUID: String, at time: Double, in db: SQLiteConnection) throws(StoreError) {
+        if change.writesNothing { return }
+        let (new, error, provesAcceptance, becomesFinal) = (change.to, change.error, change.provesAcceptance, change.becomesFinal)
         try db.run(
             """
             UPDATE tasks SET state = ?, updated_at = ?,

@@ -322,6 +322,17 @@ final class SimulatedRunware: Sendable {
         return bytes
     }
 
+    /// Returns once no generation or webhook delivery (retries included) is running or due:
+    /// from then on the simulator sends nothing until it is asked something. What a test awaits
+    /// before asserting that something did NOT happen (no second webhook, no retry).
+    func waitUntilQuiet() async {
+        while true {
+            let work = ledger.withLock { Array($0.running.values) }
+            if work.isEmpty { return }
+            for task in work { await task.value }
+        }
+    }
+
     /// Cancels all generation and webhook work and waits for it to wind down.
     func stop() async {
         let work = ledger.withLock { ledger -> [Task<Void, Never>] in

@@ -1,0 +1,98 @@
+import KontextCore
+
+// What each part of the daemon needs of the store, one protocol per consumer. `TaskStore`
+// (SQLite, Store/Tasks/) is the one implementation today; another store (PostgreSQL, for
+// several instances on shared state) implements these protocols in its own module, applies the
+// task rules from KontextCore's `TaskTransitions` exactly as `TaskStore` does, and no worker
+// changes. Every write a method reports as done must be durable when it returns.
+
+/// What the admin API's intake needs: record a task, idempotently by UUID.
+/// Consumer: `AdminAPI` (Daemon/Intake/).
+public protocol TaskIntakeStore: Sendable {
+    /// Records a new task as queued, or reports what already exists under its UUID.
+    func enqueue(_ task: NewTask) async throws(StoreError) -> EnqueueOutcome
+}
+
+/// What status reads need: tasks, results and counts, each read in one consistent snapshot.
+/// Consumers: `AdminAPI` (`/v1/tasks`, `/v1/images`, `/healthz`), the CLI's local commands.
+public protocol TaskStatusStore: Sendable {
+    /// A task with its results and errors; nil when unknown.
+    func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail?
+    /// A page of tasks, optionally only those in `state`; `after` is the previous page's cursor.
+    func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage
+    /// One result by image UUID; nil when unknown.
+    func result(imageUUID: String) async throws(StoreError) -> ResultRecord?
+    /// How many tasks are in each state (every state present).
+    func stateCounts() async throws(StoreError) -> [TaskState: Int]
+    /// How many results are in each state (every state present).
+    func resultCounts() async throws(StoreError) -> [ResultState: Int]
+    /// How many results were found by the reconciler (lost webhooks repaired).
+    func repairCount() async throws(StoreError) -> Int
+}
+
+/// What recording a delivery needs: results and failures for one task, committed before the
+/// caller answers anyone. Consumers: `WebhookReceiver` (Daemon/Webhooks/), and through the
+/// protocols below the submission worker and the reconciler.
+public protocol DeliveryStore: Sendable {
+    /// Records one delivery in one transaction and moves the task as `TaskTransitions.afterDelivery` says.
+    func recordDelivery(
+        taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
+        failures: [IncomingFailure], at time: Double
+    ) async throws(StoreError) -> DeliveryOutcome
+}
+
+/// What submission needs: the queue, and recording what Runware said about each send.
+/// Consumer: `SubmissionWorker` (Daemon/Runware/).
+public protocol SubmissionStore: DeliveryStore {
+    /// Queued tasks, oldest first, at most `limit`.
+    func queuedTasks(limit: Int) async throws(StoreError) -> [TaskRecord]
+    /// Tasks whose last send went unanswered, to ask Runware about before sending again.
+    func uncertainTasks(limit: Int) async throws(StoreError) -> [TaskRecord]
+    /// Runware acknowledged these tasks (all or nothing).
+    func markSubmitted(_ taskUUIDs: [String], at time: Double) async throws(StoreError)
+    /// Runware refused a task; returns its state afterwards.
+    @discardableResult
+    func markRejected(
+        _ taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String, at time: Double
+    ) async throws(StoreError) -> TaskState
+    /// A send failed without a verdict; returns each task's failure count.
+    @discardableResult
+    func recordSubmitFailure(_ taskUUIDs: [String], uncertain: Bool, at time: Double) async throws(StoreError) -> [String: Int]
+    /// Runware does not have the task after an uncertain send: it may be sent again.
+    func clearSubmissionUncertain(_ taskUUID: String) async throws(StoreError)
+    /// kontextd gave up on the task; returns its state afterwards.
+    @discardableResult
+    func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState
+}
+
+/// What reconciliation needs: overdue tasks, and recording what a poll found.
+/// Consumer: `Reconciler` (Daemon/Reconcile/).
+public protocol ReconciliationStore: DeliveryStore {
+    /// Submitted tasks still waiting for results, submitted and last polled before the given times.
+    func overdueTasks(submittedBefore: Double, polledBefore: Double, limit: Int) async throws(StoreError) -> [TaskRecord]
+    /// Records that these tasks were just asked about.
+    func markPolled(_ taskUUIDs: [String], at time: Double) async throws(StoreError)
+}
+
+/// What ingestion needs: pending results, what their task expects, and each outcome.
+/// Consumer: `ResultIngestor` (Daemon/Ingestion/).
+public protocol IngestionStore: Sendable {
+    /// Results waiting to be fetched and verified, oldest first, at most `limit`.
+    func pendingResults(limit: Int) async throws(StoreError) -> [ResultRecord]
+    /// The task a result belongs to (its expected format and size).
+    func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail?
+    /// The image is verified and durable; returns the task's state afterwards.
+    @discardableResult
+    func markResultStored(imageUUID: String, image: StoredImage, at time: Double) async throws(StoreError) -> TaskState
+    /// The result is given up on, with the reason; returns the task's state afterwards.
+    @discardableResult
+    func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState
+    /// Counts one more fetch attempt; returns the count.
+    @discardableResult
+    func recordFetchAttempt(imageUUID: String) async throws(StoreError) -> Int
+    /// Replaces an expired image URL with a fresh one; returns how many times that happened.
+    @discardableResult
+    func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int
+}
+
+extension TaskStore: TaskIntakeStore, TaskStatusStore, DeliveryStore, SubmissionStore, ReconciliationStore, IngestionStore {}

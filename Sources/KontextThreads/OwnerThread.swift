@@ -1,0 +1,165 @@
+import Foundation
+import Synchronization
+
+// One primitive for "a thread that owns a blocking resource" — the SQLite writer, each SQLite
+// reader, the WAL checkpointer, each curl worker. Why threads at all: SQLite and libcurl block
+// (disk, network) and must never run on the Swift concurrency pool, whose few threads would
+// then starve every task. Why one owner: an SQLite connection or a curl easy handle is not
+// thread-safe, so exactly one thread opens, uses and closes it.
+//
+// The pattern, everywhere: async callers put jobs in a `JobQueue` (their continuation inside
+// the job); the `OwnerThread` takes and runs them; `close()` on the queue lets the thread finish
+// what is queued and return; `await thread.join()` waits for that without blocking a pool
+// thread (no pthread_join from async code).
+
+/// A dedicated OS thread running one body to its end, which async code can await.
+public final class OwnerThread: Sendable {
+    private let completion = ThreadCompletion()
+
+    /// Starts a thread named `name` (as `top` and `/proc` show it) running `body`.
+    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+        let completion = self.completion
+        let thread = Thread {
+            body()
+            completion.finish()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Returns once the body has returned; suspends, never blocks a thread.
+    public func join() async {
+        await completion.wait()
+    }
+
+    /// True once the body has returned.
+    public var isFinished: Bool { completion.isFinished }
+}
+
+/// A blocking FIFO of jobs for owner threads: async callers submit, a thread takes.
+///
+/// `@unchecked Sendable` is sound: `jobs` and `isClosed` are only read or written while holding
+/// `condition`'s lock, and jobs themselves are `Sendable`.
+public final class JobQueue<Job: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var isClosed = false
+
+    /// Creates an open, empty queue.
+    public init() {}
+
+    /// Adds a job; false when the queue is closed (the job was not taken).
+    public func submit(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !isClosed else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    /// Waits for work and takes every pending job; empty once closed and drained.
+    public func takeAll() -> [Job] {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !isClosed { condition.wait() }
+        let taken = jobs
+        jobs.removeAll(keepingCapacity: true)
+        return taken
+    }
+
+    /// Waits for work and takes the oldest job; nil once closed and drained.
+    public func takeOne() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !isClosed { condition.wait() }
+        return jobs.isEmpty ? nil : jobs.removeFirst()
+    }
+
+    /// Waits up to `timeout` for the queue to close; true once it is closed. For threads that
+    /// work on a period (the checkpointer) and must still stop at once when told.
+    public func waitForClose(timeout: Duration) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !isClosed {
+            if !condition.wait(until: deadline) { break }
+        }
+        return isClosed
+    }
+
+    /// Refuses new jobs and wakes every waiting thread; jobs already queued are still handed
+    /// out. Returns false when the queue was already closed.
+    @discardableResult
+    public func close() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let wasOpen = !isClosed
+        isClosed = true
+        condition.broadcast()
+        return wasOpen
+    }
+
+    /// The number of jobs waiting to be taken.
+    public var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count
+    }
+}
+
+/// Carries a resource opened on one thread to the owner thread that will use it.
+///
+/// `@unchecked Sendable` is sound: the opening thread creates the handoff and never touches it
+/// again after starting the owning thread; that thread calls `take()` once, first thing, and is
+/// the only user of the resource from then on.
+public final class Handoff<Resource>: @unchecked Sendable {
+    private var resource: Resource?
+
+    /// Wraps `resource` for the trip.
+    public init(_ resource: Resource) {
+        self.resource = resource
+    }
+
+    /// Hands the resource over; the handoff no longer holds it.
+    public func take() -> Resource {
+        guard let resource else { preconditionFailure("a handoff is taken exactly once") }
+        self.resource = nil
+        return resource
+    }
+}
+
+/// Lets async code wait until a thread has finished (a join for `async`).
+final class ThreadCompletion: Sendable {
+    private struct State {
+        var isFinished = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Called by the thread as its last act; resumes everyone waiting.
+    func finish() {
+        let waiters = state.withLock { state in
+            state.isFinished = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    var isFinished: Bool { state.withLock { $0.isFinished } }
+
+    /// Returns once `finish()` has been called.
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = state.withLock { state in
+                if state.isFinished { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if finished { continuation.resume() }
+        }
+    }
+}
