@@ -188,28 +188,35 @@ struct HTTPRequestLimitsTests {
         let waitingActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(100))
         // Accepted before the other, but its last response was just written.
         let keptAliveActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(50))
-        keptAliveActivity.awaitingHead(since: .uptimeNanoseconds(900))
+        keptAliveActivity.answered(since: .uptimeNanoseconds(900))
         #expect(registry.admit(keptAlive, activity: keptAliveActivity) == .admitted)
         #expect(registry.admit(waiting, activity: waitingActivity) == .admitted)
-        // At 550 only the connection waiting since 100 has waited the minimum 500.
+        // A connection never served goes before a kept-alive one.
         let newerActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(1000))
         #expect(registry.admit(newer, activity: newerActivity, now: .uptimeNanoseconds(1000)) == .admittedByEvicting)
         #expect(!waiting.isActive)
         #expect(keptAlive.isActive)
         #expect(registry.count == 2)
         // A refused connection goes first, however recently it arrived.
+        newerActivity.answered(since: .uptimeNanoseconds(1000))
         newerActivity.refused()
         let refusedActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(1100))
         #expect(registry.admit(refused, activity: refusedActivity, now: .uptimeNanoseconds(1100)) == .admittedByEvicting)
         #expect(!newer.isActive)
         #expect(keptAlive.isActive)
-        // The kept-alive connection has waited only 300 of the 500: the newcomer is refused.
+        // The refused one was served too; the kept-alive connection has waited only 300 of the
+        // 500 and the other is serving: the newcomer is refused, the kept-alive client kept.
+        refusedActivity.answered(since: .uptimeNanoseconds(1100))
+        refusedActivity.serving()
         #expect(registry.admit(channels[5], activity: ConnectionActivity(), now: .uptimeNanoseconds(1200)) == .refused)
         #expect(keptAlive.isActive)
+        // Once it has idled the minimum, it makes room.
+        let fifthActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(1400))
+        #expect(registry.admit(channels[5], activity: fifthActivity, now: .uptimeNanoseconds(1400)) == .admittedByEvicting)
+        #expect(!keptAlive.isActive)
+        fifthActivity.serving()
         // Every connection serving a request: the new one is refused.
-        keptAliveActivity.serving()
-        refusedActivity.serving()
-        #expect(registry.admit(last, activity: ConnectionActivity()) == .refused)
+        #expect(registry.admit(last, activity: ConnectionActivity(), now: .uptimeNanoseconds(5000)) == .refused)
         #expect(registry.count == 2)
     }
 

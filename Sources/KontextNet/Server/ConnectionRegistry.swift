@@ -44,8 +44,8 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Tracks `channel` until it closes, under the cap. At the cap a refused connection is closed to
-    /// make room, else the one waiting longest for a head if it has waited `minimumWait` by `now`;
-    /// otherwise the new one is refused. A channel admitted after quiescing began is told to
+    /// make room, else the one that never completed a request and has waited longest for a head,
+    /// else a kept-alive one that has waited `minimumWait` by `now`; otherwise the new one is refused. A channel admitted after quiescing began is told to
     /// quiesce at once.
     func admit(_ channel: any Channel, activity: ConnectionActivity, now: NIODeadline = .now()) -> Admission {
         let waitedLongEnough = now.uptimeNanoseconds >= minimumWait ? now.uptimeNanoseconds - minimumWait : 0
@@ -54,8 +54,15 @@ final class ConnectionRegistry: Sendable {
             if state.entries.count >= maxConnections {
                 // A linear scan, only when at the cap: the cap bounds it, and the common case pays nothing.
                 let oldestWaiting = state.entries.values
-                    .filter { $0.activity.isEvictable && $0.activity.evictableSince <= max(1, waitedLongEnough) }
-                    .min { ($0.activity.evictableSince, $0.sequence) < ($1.activity.evictableSince, $1.sequence) }
+                    .filter { entry in
+                        let activity = entry.activity
+                        guard activity.isEvictable else { return false }
+                        return !activity.hasServed || activity.evictableSince <= max(1, waitedLongEnough)
+                    }
+                    .min { lhs, rhs in
+                        let (left, right) = (lhs.activity.evictionRank, rhs.activity.evictionRank)
+                        return (left.0, left.1, lhs.sequence) < (right.0, right.1, rhs.sequence)
+                    }
                 guard let oldestWaiting else { return (.refused, nil, false) }
                 state.entries.removeValue(forKey: ObjectIdentifier(oldestWaiting.channel))
                 evicted = oldestWaiting.channel
@@ -101,14 +108,17 @@ final class ConnectionRegistry: Sendable {
 /// for a request head, or once it has been refused (answered, closing). Written by the
 /// connection's handler, read by the registry at the cap.
 ///
-/// The registry closes the connection that has been evictable longest. A refused connection counts
-/// as evictable since forever (it is closing anyway); a slowloris has waited since it connected;
-/// a busy keep-alive client (Runware delivering webhooks back to back) started waiting when its
-/// last response was written, a moment ago, so it is closed last.
+/// At the cap the registry closes, in this order: a refused connection (it is closing anyway); a
+/// connection that never got a request answered, longest waiting first (a slowloris waits since it
+/// connected); a kept-alive client that has been idle at least the registry's minimum. A busy
+/// keep-alive client (Runware delivering webhooks back to back) started waiting when its last
+/// response was written, a moment ago, so it is never given up for an unknown newcomer.
 final class ConnectionActivity: Sendable {
     /// Nanoseconds (event loop clock) since which the connection is evictable; 0 while it is
     /// inside a request that is being served.
     private let evictable: Atomic<UInt64>
+    /// Set once a response was written on the connection: it has proved to be a client.
+    private let served = Atomic<Bool>(false)
 
     /// A new connection, waiting for its first head since `since` (when it was accepted).
     init(awaitingHeadSince since: NIODeadline = .now()) {
@@ -121,9 +131,26 @@ final class ConnectionActivity: Sendable {
     /// Since when the connection is evictable (smaller goes first); 0 while a request is served.
     var evictableSince: UInt64 { evictable.load(ordering: .relaxed) }
 
+    /// True once a response was written on the connection.
+    var hasServed: Bool { served.load(ordering: .relaxed) }
+
+    /// Orders eviction candidates: refused first, then connections never served, then served
+    /// ones; within each, the longest waiting first.
+    var evictionRank: (Int, UInt64) {
+        let since = evictableSince
+        if since == 1 { return (0, 0) }
+        return (hasServed ? 2 : 1, since)
+    }
+
     /// The connection waits for a head from `since`.
     func awaitingHead(since: NIODeadline) {
         evictable.store(Self.stamp(since), ordering: .relaxed)
+    }
+
+    /// A response was written; the connection now waits for its next head from `since`.
+    func answered(since: NIODeadline) {
+        served.store(true, ordering: .relaxed)
+        awaitingHead(since: since)
     }
 
     /// A request is being received or answered: not evictable.

@@ -388,7 +388,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         // Idle before writing: the pipelining handler may hand over the next request during the write.
         state = .idle
         let now = context.eventLoop.now
-        activity.awaitingHead(since: now)
+        activity.answered(since: now)
         setDeadline(now + limits.idleTimeout, context: context)
         write(response, to: head, keepAlive: keepAlive, context: context).assumeIsolated().whenComplete { _ in
             if !keepAlive {
