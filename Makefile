@@ -3,7 +3,7 @@
 SWIFT ?= swift
 CONFIGURATION ?= debug
 
-.PHONY: all deps build release test demo bench verify-unit clean
+.PHONY: all deps build release test demo bench verify-unit fuzz clean
 
 all: build
 
@@ -27,10 +27,18 @@ test: deps verify-unit
 	KONTEXTD_TEST_VENV=$$(./scripts/test-env.sh) $(SWIFT) test --skip-build
 
 # systemd-analyze checks that ExecStart's binary exists: verify a copy pointing at an existing one.
+# The security assessment must stay at or below 1.0 (--threshold is in tenths: 10 = 1.0).
 verify-unit: deps
 	@d=$$(mktemp -d) && sed 's#/usr/local/bin/kontextd#/bin/true#' systemd/kontextd.service > $$d/kontextd.service \
-	  && systemd-analyze verify --man=no $$d/kontextd.service && echo "systemd/kontextd.service: systemd-analyze verify OK"; \
+	  && systemd-analyze verify --man=no $$d/kontextd.service && echo "systemd/kontextd.service: systemd-analyze verify OK" \
+	  && systemd-analyze security --offline=true --threshold=10 --no-pager $$d/kontextd.service > $$d/security.txt \
+	  && tail -1 $$d/security.txt && echo "systemd/kontextd.service: systemd-analyze security exposure <= 1.0 OK"; \
 	  rc=$$?; rm -rf $$d; exit $$rc
+
+# libFuzzer targets (Fuzz/Targets), each run FUZZ_SECONDS (default 60) from Fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
 
 bench: deps
 	$(SWIFT) build -c release --product kontextd-bench

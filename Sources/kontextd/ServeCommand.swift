@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "kontextd")
         // A file-size limit must surface as a write error the daemon reports (503, health), not kill it.
         signal(SIGXFSZ, SIG_IGN)
+        // Everything kontextd creates (database, WAL, images, temporary files) is its owner's alone.
+        umask(0o077)
         // Room for webhook.maxConnections connections besides the store, images and curl.
         FileDescriptorLimit.raiseSoftLimit()
         try await reportingFailures {
@@ -31,7 +33,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let daemon: Daemon
             do {
-                daemon = try Daemon(configuration: configuration, logger: logger)
+                let environment = ProcessInfo.processInfo.environment
+                daemon = try Daemon(
+                    configuration: configuration, logger: logger, notifier: SystemdNotifier(environment: environment),
+                    watchdogInterval: SystemdNotifier.watchdogInterval(environment: environment))
             } catch {
                 throw CommandFailure("cannot start: \(error)")
             }

@@ -18,8 +18,10 @@ import Testing
         }
     }
 
-    func submit(_ harness: DaemonHarness, uuid: String) async throws {
-        let (status, body) = try await harness.admin("POST", "/v1/tasks", json: DaemonHarness.task("Make it dusk", ["taskUUID": .string(uuid)]))
+    func submit(_ harness: DaemonHarness, uuid: String, numberResults: Int64 = 1) async throws {
+        let (status, body) = try await harness.admin(
+            "POST", "/v1/tasks",
+            json: DaemonHarness.task("Make it dusk", ["taskUUID": .string(uuid), "numberResults": .integer(numberResults)]))
         #expect(status == 202, "\(body)")
     }
 
@@ -204,7 +206,7 @@ import Testing
             configuration.reconcile = .init(overdueAfter: 3600, interval: 3600)
             configuration.images.maxFetchAttempts = 2
         }
-        try await submit(harness, uuid: uuid)
+        try await submit(harness, uuid: uuid, numberResults: 2)
         _ = try await harness.waitFor(uuid, timeout: 20) { $0["state"] == .string("submitted") }
         for (image, path) in [("aaaaaaaa-2222-4333-8444-555555555551", "/image/cut.jpg"), ("aaaaaaaa-2222-4333-8444-555555555552", "/image/busy.jpg")] {
             let webhook = ScriptedRunware.result(taskUUID: uuid, imageUUID: image, url: runware.baseURL + path)

@@ -12,6 +12,7 @@ final class ScriptedRunware: HTTPResponder {
 
     private let requests = Mutex<[HTTPRequest]>([])
     private let images = Mutex<[String: HTTPResponse]>([:])
+    private let downloadCounts = Mutex<[String: Int]>([:])
     private let script: Script
     private let listener = Mutex<(server: HTTPServer?, baseURL: String)>((nil, ""))
 
@@ -47,6 +48,11 @@ final class ScriptedRunware: HTTPResponder {
         submissions.flatMap { $0 }.filter { $0["taskType"]?.stringValue == taskType }.count
     }
 
+    /// How many times `path` was downloaded so far.
+    func downloads(_ path: String) -> Int {
+        downloadCounts.withLock { $0[path] ?? 0 }
+    }
+
     /// Serves `response` at `path` (image downloads).
     func serve(_ path: String, _ response: HTTPResponse) {
         images.withLock { $0[path] = response }
@@ -54,6 +60,7 @@ final class ScriptedRunware: HTTPResponder {
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         if request.method == "GET" {
+            downloadCounts.withLock { $0[request.path, default: 0] += 1 }
             return images.withLock { $0[request.path] } ?? HTTPResponse(status: 404)
         }
         let index = requests.withLock { list in

@@ -45,3 +45,31 @@ public struct ImageResult: Sendable, Hashable {
         self.raw = raw
     }
 }
+
+extension JSONValue {
+    /// Members that carry a result's inline image (megabytes of base64 each).
+    public static let inlineImageMembers: Set<String> = ["imageBase64Data", "imageDataURI"]
+
+    /// This value with every inline image member (at any depth) replaced by a short note of its
+    /// length. What is stored as a result's raw JSON or a delivery's raw body keeps everything
+    /// Runware sent except the image data, which is stored exactly once: as the result's source.
+    public func elidingInlineImageData() -> JSONValue {
+        switch self {
+        case .object(let members):
+            var copy: [String: JSONValue] = [:]
+            copy.reserveCapacity(members.count)
+            for (key, value) in members {
+                if Self.inlineImageMembers.contains(key), case .string(let data) = value {
+                    copy[key] = .string("(\(data.utf8.count) bytes, stored as the result's source)")
+                } else {
+                    copy[key] = value.elidingInlineImageData()
+                }
+            }
+            return .object(copy)
+        case .array(let elements):
+            return .array(elements.map { $0.elidingInlineImageData() })
+        default:
+            return self
+        }
+    }
+}

@@ -32,15 +32,24 @@ public final class Daemon: Service {
     private let ingestSignal: WorkSignal
     private let token: WebhookToken
     private let listeners = Mutex<(admin: HTTPServer, webhook: HTTPServer)?>(nil)
+    /// Where READY/STOPPING/WATCHDOG go when run by systemd as `Type=notify`; nil otherwise.
+    private let notifier: SystemdNotifier?
+    /// How often a watchdog heartbeat is due (half of systemd's `WatchdogSec=`); nil for none.
+    private let watchdogInterval: Duration?
 
     /// Opens (and migrates) the store under `configuration.stateDirectory` and removes any
     /// temporary image file a crash left behind.
     /// `clock` times waits, deadlines and backoff (monotonic) and what is recorded (wall).
+    /// `notifier` (from `NOTIFY_SOCKET`) receives READY=1 once the listeners are bound and
+    /// STOPPING=1 when shutdown begins; with a `watchdogInterval` it also receives WATCHDOG=1 that
+    /// often, each only after the writer thread and every event loop have answered.
     public init(
         configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(),
-        clock: any DaemonClock = SystemClock()
+        clock: any DaemonClock = SystemClock(), notifier: SystemdNotifier? = nil, watchdogInterval: Duration? = nil
     ) throws {
         try DaemonConfigurationCheck.check(configuration)
+        self.notifier = notifier
+        self.watchdogInterval = watchdogInterval
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
@@ -126,6 +135,10 @@ public final class Daemon: Service {
     /// Runs every service until graceful shutdown or cancellation, then shuts them down in order.
     public func run() async throws {
         let services = try await services()
+        if let ports, let failure = notifier?.notify("READY=1\nSTATUS=listening: admin port \(ports.admin), webhook port \(ports.webhook)") {
+            logger.warning("cannot notify systemd", metadata: ["error": "\(failure)"])
+        }
+        let notifier = self.notifier
         // No signals here: the process's own group (the CLI's) turns SIGTERM into the graceful
         // shutdown that reaches this one.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
@@ -137,12 +150,46 @@ public final class Daemon: Service {
             try await withGracefulShutdownHandler {
                 try await running.value
             } onGracefulShutdown: {
+                notifier?.notify("STOPPING=1")
                 Task { await group.triggerGracefulShutdown() }
             }
         } onCancel: {
+            notifier?.notify("STOPPING=1")
             Task { await group.triggerGracefulShutdown() }
         }
         logger.notice("kontextd stopped")
+    }
+
+    /// Sends WATCHDOG=1 every `interval` while `liveness()` finds the daemon alive. A writer
+    /// thread or event loop that stops answering stalls this loop, the heartbeats stop, and
+    /// systemd restarts the service after `WatchdogSec=`.
+    private func heartbeat(to notifier: SystemdNotifier, every interval: Duration) async {
+        while !Task.isCancelled {
+            if let problem = await liveness() {
+                logger.error("watchdog heartbeat withheld", metadata: ["reason": "\(problem)"])
+            } else if let failure = notifier.notify("WATCHDOG=1") {
+                logger.warning("cannot send the watchdog heartbeat", metadata: ["error": "\(failure)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Nil when the store's writer thread and every event loop of the listeners take work now;
+    /// otherwise what failed. Hangs (rather than answering) while one of them is wedged.
+    public func liveness() async -> String? {
+        do {
+            try await store.ping()
+        } catch {
+            return "the store's writer: \(error)"
+        }
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+            do {
+                try await loop.submit {}.get()
+            } catch {
+                return "event loop \(loop): \(error)"
+            }
+        }
+        return nil
     }
 
     /// The services, in start order; the group stops them in reverse (see DaemonServices.swift).
@@ -164,6 +211,10 @@ public final class Daemon: Service {
             clock: clock, logger: logger)
 
         var workers: [any Service] = [WorkerService(description: "Ingestion") { await ingestor.run() }]
+        if let notifier, let interval = watchdogInterval {
+            // Among the workers: it stops before the store it pings closes.
+            workers.append(WorkerService(description: "Watchdog") { await self.heartbeat(to: notifier, every: interval) })
+        }
         if runSubmission {
             let reconciler = Reconciler(
                 store: store, api: api, configuration: configuration.reconcile, ingestSignal: ingestSignal, health: health,

@@ -1,4 +1,5 @@
 import CoreMetrics
+import KontextStore
 import struct Prometheus.PrometheusMetricsFactory
 import class Prometheus.PrometheusCollectorRegistry
 
@@ -24,6 +25,8 @@ public struct DaemonMetrics: Sendable {
     let repairs: Counter
     let storeCommits: Counter
     let storeCommittedWrites: Counter
+    let resultsRefusedBeyondTask: Counter
+    let resultsRefusedTaskFinal: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -49,6 +52,14 @@ public struct DaemonMetrics: Sendable {
         // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
         storeCommits = counter("kontextd_store_commits_total")
         storeCommittedWrites = counter("kontextd_store_committed_writes_total")
+        // Distinct results refused: beyond the task's numberResults, or for a completed/failed task.
+        resultsRefusedBeyondTask = counter("kontextd_results_refused_total", [("reason", ResultRefusal.resultLimit.rawValue)])
+        resultsRefusedTaskFinal = counter("kontextd_results_refused_total", [("reason", ResultRefusal.taskFinal.rawValue)])
+    }
+
+    /// The counter of results refused for `reason`.
+    func resultsRefused(_ reason: ResultRefusal) -> Counter {
+        reason == .taskFinal ? resultsRefusedTaskFinal : resultsRefusedBeyondTask
     }
 
     /// The Prometheus text exposition of every metric.

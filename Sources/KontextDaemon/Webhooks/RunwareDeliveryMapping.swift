@@ -14,7 +14,8 @@ extension IncomingResult {
         self.init(
             imageUUID: result.imageUUID.lowercased(), taskUUID: result.taskUUID.lowercased(), sourceKind: kind,
             sourceValue: value, seed: result.seed, nsfw: result.nsfwContent, cost: result.cost,
-            rawJSON: JSONCoding.encodeString(result.raw))
+            // The inline image is stored once, as the source value, not again inside the raw JSON.
+            rawJSON: JSONCoding.encodeString(kind == .url ? result.raw : result.raw.elidingInlineImageData()))
     }
 }
 

@@ -116,10 +116,16 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
             }
         }
 
+        // The body is kept as received unless it carries inline images: those are stored once, as
+        // each result's source, so the kept body has them elided (it was stored three times).
+        var rawBody = request.body
+        if results.contains(where: { $0.sourceKind != .url }), let parsed = try? JSONCoding.parse(request.body) {
+            rawBody = JSONCoding.encode(parsed.elidingInlineImageData())
+        }
         let outcome: DeliveryOutcome
         do {
             outcome = try await store.recordDelivery(
-                taskUUID: taskUUID, source: .webhook, rawBody: request.body, results: results, failures: failures,
+                taskUUID: taskUUID, source: .webhook, rawBody: rawBody, results: results, failures: failures,
                 at: clock.wallNow)
         } catch where error.kind == .notFound {
             metrics.webhooksRejected.increment()
@@ -131,6 +137,22 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
             return storageUnavailable(error)
         }
         health.clear(.storageUnavailable)
+        if !outcome.refusedResults.isEmpty {
+            metrics.resultsRefused(outcome.refusal ?? .resultLimit).increment(by: outcome.refusedResults.count)
+            logger.notice(
+                "webhook results refused",
+                metadata: [
+                    "task": "\(taskUUID)", "refused": "\(outcome.refusedResults.count)",
+                    "reason": "\(outcome.refusal?.rawValue ?? "")", "task_state": "\(outcome.state.rawValue)",
+                ])
+        }
+        if let refusal = outcome.refusal, outcome.newResults.isEmpty, outcome.failuresRecorded == 0 {
+            // Nothing new was taken and something was refused: say so, with a stable code.
+            let message = refusal == .taskFinal
+                ? "task \(taskUUID) is \(outcome.state.rawValue); further results are not taken"
+                : "task \(taskUUID) already has every result it asked for; further results are not taken"
+            return HTTPResponse.error(status: 409, code: refusal.rawValue, message: message)
+        }
         if outcome.newResults.isEmpty && outcome.failuresRecorded == 0 {
             metrics.webhooksDuplicate.increment()
         } else {
@@ -145,6 +167,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
             "taskUUID": .string(taskUUID),
             "newResults": .integer(Int64(outcome.newResults.count)),
             "duplicateResults": .integer(Int64(outcome.duplicateResults.count)),
+            "refusedResults": .integer(Int64(outcome.refusedResults.count)),
             "taskState": .string(outcome.state.rawValue),
         ])
         return HTTPResponse.json(status: 200, body: JSONCoding.encode(body))

@@ -124,7 +124,8 @@ public struct ImageFileStore: Sendable {
         // O_EXCL with a random suffix: concurrent writers of the same image never share a file.
         for _ in 0..<16 {
             temporary = "\(temporaryDirectory)/\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            // 0600: images are the user's data; the daemon alone reads them (the admin API serves them).
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else { throw ImageFileError(path: temporary, operation: "open", errno: errno) }
@@ -155,7 +156,7 @@ public struct ImageFileStore: Sendable {
     }
 
     private static func makeDirectory(_ path: String, syncParent: Bool = false) throws(ImageFileError) {
-        if mkdir(path, 0o755) == 0 {
+        if mkdir(path, 0o700) == 0 {
             if syncParent, let slash = path.lastIndex(of: "/") {
                 // The new directory's entry must itself be durable before files are renamed into it.
                 try syncDirectory(String(path[..<slash]))

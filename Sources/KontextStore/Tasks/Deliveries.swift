@@ -68,12 +68,25 @@ public enum DeliverySource: String, Sendable, Hashable, CaseIterable, Codable {
     case poll
 }
 
+/// Why a distinct result was not taken: the task asked for fewer, or is over.
+public enum ResultRefusal: String, Sendable, Hashable, CaseIterable {
+    /// The task already has `numberResults` distinct results.
+    case resultLimit = "results_exceed_task"
+    /// The task is completed, failed or rejected.
+    case taskFinal = "task_final"
+}
+
 /// What `TaskStore.recordDelivery` kept from a delivery.
 public struct DeliveryOutcome: Sendable, Hashable {
     /// Image UUIDs seen for the first time (now pending).
     public var newResults: [String]
     /// Image UUIDs already known; nothing new was stored for them.
     public var duplicateResults: [String]
+    /// Distinct image UUIDs not taken (beyond `numberResults`, or for a final task): not fetched,
+    /// not counted, only noted in the bounded `refused_results` ring.
+    public var refusedResults: [String]
+    /// Why `refusedResults` were refused (the first reason, when there are any).
+    public var refusal: ResultRefusal?
     /// Failures recorded for the first time.
     public var failuresRecorded: Int
     /// The task's state after the delivery.
@@ -83,10 +96,27 @@ public struct DeliveryOutcome: Sendable, Hashable {
     public var storedAnything: Bool { !newResults.isEmpty || failuresRecorded > 0 }
 
     /// Creates an outcome.
-    public init(newResults: [String], duplicateResults: [String], failuresRecorded: Int, state: TaskState) {
+    public init(
+        newResults: [String], duplicateResults: [String], refusedResults: [String] = [], refusal: ResultRefusal? = nil,
+        failuresRecorded: Int, state: TaskState
+    ) {
         self.newResults = newResults
         self.duplicateResults = duplicateResults
+        self.refusedResults = refusedResults
+        self.refusal = refusal
         self.failuresRecorded = failuresRecorded
         self.state = state
     }
+}
+
+/// A result the store refused, as the `refused_results` ring keeps it.
+public struct RefusedResult: Sendable, Hashable {
+    public var taskUUID: String
+    public var imageUUID: String
+    public var reason: ResultRefusal
+    public var source: DeliverySource
+    public var sourceKind: OutputType
+    /// The image URL (cut to 2,048 characters); nil for inline data, which is never kept.
+    public var url: String?
+    public var receivedAt: Double
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KontextCore
 import KontextCrypto
 
@@ -18,6 +23,7 @@ public final class TaskStore: Sendable {
     /// Opens the database at `path`, creating and migrating it as needed, and starts its threads.
     public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
         self.path = path
+        try Self.createPrivately(path)
         self.writer = try DatabaseWriter(
             path: path, busyTimeout: configuration.busyTimeout, migrator: TaskStoreSchema.migrator,
             logger: configuration.logger, onCommit: configuration.onCommit)
@@ -25,6 +31,38 @@ public final class TaskStore: Sendable {
             path: path, count: configuration.readerCount, busyTimeout: configuration.busyTimeout,
             logger: configuration.logger)
         self.clock = configuration.clock
+    }
+
+    /// The refused results the ring still holds for a task (newest first, at most `limit`).
+    public func refusedResults(taskUUID: String, limit: Int = 100) async throws(StoreError) -> [RefusedResult] {
+        try await read("refusedResults") { (db) throws(StoreError) -> [RefusedResult] in
+            try db.query(
+                """
+                SELECT task_uuid, image_uuid, reason, source, source_kind, url, received_at FROM refused_results
+                WHERE task_uuid = ? ORDER BY seq DESC LIMIT ?
+                """,
+                [.text(taskUUID), .integer(Int64(max(0, limit)))]
+            ) { row in
+                RefusedResult(
+                    taskUUID: row["task_uuid"], imageUUID: row["image_uuid"],
+                    reason: ResultRefusal(rawValue: row["reason"]) ?? .resultLimit,
+                    source: DeliverySource(rawValue: row["source"]) ?? .webhook,
+                    sourceKind: OutputType(rawValue: row["source_kind"]) ?? .url, url: row["url"], receivedAt: row["received_at"])
+            }
+        }
+    }
+
+    /// Rows in the refused-results ring (never more than `refusedResultsCapacity`).
+    public func refusedResultCount() async throws(StoreError) -> Int {
+        try await read("refusedResultCount") { (db) throws(StoreError) -> Int in
+            try db.queryFirst("SELECT COUNT(*) AS count FROM refused_results") { $0["count"] } ?? 0
+        }
+    }
+
+    /// Returns once the writer thread has run an empty write: proof that it is alive and taking
+    /// work (the systemd watchdog heartbeat is sent only after this answers).
+    public func ping() async throws(StoreError) {
+        try await write("ping") { _ in }
     }
 
     /// Finishes pending writes and reads, closes every connection and joins the store's threads.
@@ -123,7 +161,9 @@ public final class TaskStore: Sendable {
     /// move it by `.resultsProgressed` (a result proves acceptance, so a queued task becomes
     /// submitted). The raw body is kept when the delivery carried anything new; a pure duplicate
     /// stores nothing. A result for a rejected task is still stored (a result is never lost) while
-    /// the task stays rejected. Throws `.notFound` for an unknown task, `.invalidInput` when a
+    /// the task stays rejected. A distinct result beyond the task's `numberResults`, or for a
+    /// completed or failed task, is refused (`refusedResults`): not stored as a result, noted in
+    /// the bounded `refused_results` ring. Throws `.notFound` for an unknown task, `.invalidInput` when a
     /// result or failure names another task.
     public func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
@@ -141,7 +181,26 @@ public final class TaskStore: Sendable {
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "recordDelivery")
             var newResults: [String] = []
             var duplicateResults: [String] = []
+            var refusedResults: [String] = []
+            var refusal: ResultRefusal?
+            // A task takes at most numberResults distinct results, and none once it is completed
+            // or failed: a token holder posting more must not make the daemon fetch, store or
+            // count them. A rejected task still takes results up to its number: one arriving
+            // proves an earlier, uncertain send ran after all, and Runware charged for it.
+            let over = current.state == .completed || current.state == .failed
+            var distinct = results.isEmpty ? 0 : try Self.distinctResultCount(taskUUID, in: db)
             for result in results {
+                if over || distinct >= current.numberResults {
+                    if try Self.resultExists(result.imageUUID, in: db) {
+                        duplicateResults.append(result.imageUUID)
+                    } else {
+                        let reason: ResultRefusal = over ? .taskFinal : .resultLimit
+                        try Self.recordRefusal(result, reason: reason, source: source, at: time, in: db)
+                        refusedResults.append(result.imageUUID)
+                        refusal = refusal ?? reason
+                    }
+                    continue
+                }
                 let inserted = try db.run(
                     """
                     INSERT OR IGNORE INTO results (image_uuid, task_uuid, state, source_kind, source_value, seed,
@@ -154,7 +213,12 @@ public final class TaskStore: Sendable {
                         .integer(result.nsfw.map { $0 ? 1 : 0 }), .double(result.cost), .text(result.rawJSON),
                         .double(time), .text(source.rawValue),
                     ])
-                if inserted == 1 { newResults.append(result.imageUUID) } else { duplicateResults.append(result.imageUUID) }
+                if inserted == 1 {
+                    newResults.append(result.imageUUID)
+                    distinct += 1
+                } else {
+                    duplicateResults.append(result.imageUUID)
+                }
             }
             var newFailures: [IncomingFailure] = []
             // The task's errors are read once into a set: one query per failure, each scanning
@@ -177,7 +241,8 @@ public final class TaskStore: Sendable {
             }
             guard !newResults.isEmpty || !newFailures.isEmpty else {
                 return DeliveryOutcome(
-                    newResults: [], duplicateResults: duplicateResults, failuresRecorded: 0, state: current.state)
+                    newResults: [], duplicateResults: duplicateResults, refusedResults: refusedResults, refusal: refusal,
+                    failuresRecorded: 0, state: current.state)
             }
             try db.run(
                 "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
@@ -189,8 +254,8 @@ public final class TaskStore: Sendable {
                 resultCounts: newResults.isEmpty ? nil : try Self.resultCounts(taskUUID, in: db))
             try Self.apply(change, to: taskUUID, at: time, in: db)
             return DeliveryOutcome(
-                newResults: newResults, duplicateResults: duplicateResults, failuresRecorded: newFailures.count,
-                state: change.to)
+                newResults: newResults, duplicateResults: duplicateResults, refusedResults: refusedResults, refusal: refusal,
+                failuresRecorded: newFailures.count, state: change.to)
         }
     }
 
@@ -417,6 +482,36 @@ public final class TaskStore: Sendable {
         }
     }
 
+    /// How many entries the `refused_results` ring keeps; each new refusal replaces the oldest.
+    public static let refusedResultsCapacity = 10_000
+
+    static func distinctResultCount(_ taskUUID: String, in db: SQLiteConnection) throws(StoreError) -> Int {
+        try db.queryFirst("SELECT COUNT(*) AS count FROM results WHERE task_uuid = ?", [.text(taskUUID)]) { $0["count"] } ?? 0
+    }
+
+    static func resultExists(_ imageUUID: String, in db: SQLiteConnection) throws(StoreError) -> Bool {
+        try db.queryFirst("SELECT 1 AS found FROM results WHERE image_uuid = ?", [.text(imageUUID)]) { (_: SQLiteRow) in true } ?? false
+    }
+
+    /// Notes a refused result in the ring: slot `seq % capacity` is overwritten, so the table never
+    /// holds more than `refusedResultsCapacity` rows. Inline image data is never kept.
+    static func recordRefusal(
+        _ result: IncomingResult, reason: ResultRefusal, source: DeliverySource, at time: Double, in db: SQLiteConnection
+    ) throws(StoreError) {
+        let last: Int64 = try db.queryFirst("SELECT COALESCE(MAX(seq), 0) AS last FROM refused_results") { $0["last"] } ?? 0
+        let seq = last + 1
+        let url = result.sourceKind == .url ? String(result.sourceValue.prefix(2048)) : nil
+        try db.run(
+            """
+            INSERT OR REPLACE INTO refused_results (slot, seq, task_uuid, image_uuid, reason, source, source_kind, url, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(seq % Int64(refusedResultsCapacity)), .integer(seq), .text(result.taskUUID), .text(result.imageUUID),
+                .text(reason.rawValue), .text(source.rawValue), .text(result.sourceKind.rawValue), .text(url), .double(time),
+            ])
+    }
+
     /// Runs a Core decision that may refuse the move, reporting a refusal as `.invalidTransition`.
     static func plan(
         taskUUID: String, operation: String, _ decide: () throws(InvalidTransition) -> TaskStateChange
@@ -488,4 +583,21 @@ public final class TaskStore: Sendable {
 private struct FailureIdentity: Hashable {
     let code: String
     let rawJSON: String
+}
+
+extension TaskStore {
+    /// Creates the database file readable and writable by its owner only (0600), or tightens an
+    /// existing one to that: it holds prompts, image URLs and Runware's answers. SQLite gives its
+    /// -wal and -shm files the database file's mode.
+    static func createPrivately(_ path: String) throws(StoreError) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError(kind: .sqlite, message: "cannot create \(path): \(String(cString: strerror(errno)))", sql: nil, operation: "open")
+        }
+        defer { _ = Glibc.close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & 0o077 != 0 {
+            _ = fchmod(descriptor, 0o600)
+        }
+    }
 }

@@ -84,5 +84,24 @@ enum TaskStoreSchema {
                 -- Nothing reads deliveries by task on a hot path; every delivery paid for this index.
                 DROP INDEX deliveries_by_task;
                 """),
+        SchemaMigration(
+            version: 3, name: "refused results: a bounded ring of results beyond the task or after it ended",
+            sql: """
+                -- A ring: slot = seq % capacity, each insert replaces the oldest entry, so a token
+                -- holder posting results without end cannot grow the database.
+                CREATE TABLE refused_results (
+                    slot INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL,
+                    task_uuid TEXT NOT NULL,
+                    image_uuid TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    source_kind TEXT NOT NULL,
+                    url TEXT,
+                    received_at REAL NOT NULL
+                );
+                CREATE INDEX refused_results_by_seq ON refused_results(seq);
+                CREATE INDEX refused_results_by_task ON refused_results(task_uuid, seq);
+                """),
     ])
 }
