@@ -6,7 +6,7 @@ import Synchronization
 /// `sleep` suspends until `advance(by:)` moves monotonic time past the sleeper's deadline (or
 /// its task is cancelled); `sleepers` and `waitForSleepers(_:)` let a test wait for the code
 /// under test to be asleep before advancing, an observable event instead of a guess.
-public final class ManualClock: DaemonClock {
+package final class ManualClock: DaemonClock {
     private struct Sleeper {
         let deadline: Duration
         let continuation: CheckedContinuation<Void, any Error>
@@ -24,18 +24,18 @@ public final class ManualClock: DaemonClock {
     private let state: Mutex<State>
 
     /// Creates a clock whose wall time starts at `wall` (seconds since 1970).
-    public init(wall: Double = 1_800_000_000) {
+    package init(wall: Double = 1_800_000_000) {
         state = Mutex(State(wall: wall))
     }
 
-    public var now: ContinuousClock.Instant { origin + state.withLock { $0.elapsed } }
+    package var now: ContinuousClock.Instant { origin + state.withLock { $0.elapsed } }
 
-    public var wallNow: Double { state.withLock { $0.wall } }
+    package var wallNow: Double { state.withLock { $0.wall } }
 
     /// How many tasks are asleep on this clock now.
-    public var sleepers: Int { state.withLock { $0.sleepers.count } }
+    package var sleepers: Int { state.withLock { $0.sleepers.count } }
 
-    public func sleep(for duration: Duration) async throws {
+    package func sleep(for duration: Duration) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -60,7 +60,7 @@ public final class ManualClock: DaemonClock {
     }
 
     /// Moves monotonic and wall time forward by `duration`, waking every sleeper now due.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.elapsed += duration
             state.wall += duration.secondsValue
@@ -72,12 +72,12 @@ public final class ManualClock: DaemonClock {
     }
 
     /// Moves only the wall time (an NTP step, `date -s`): monotonic deadlines must not move.
-    public func jumpWallClock(by seconds: Double) {
+    package func jumpWallClock(by seconds: Double) {
         state.withLock { $0.wall += seconds }
     }
 
     /// Returns once at least `count` tasks are asleep on this clock.
-    public func waitForSleepers(_ count: Int = 1) async {
+    package func waitForSleepers(_ count: Int = 1) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
                 if state.sleepers.count >= count { return true }

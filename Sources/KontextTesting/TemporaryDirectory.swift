@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fresh directory under the system temp dir, removed after `body` (also when it throws).
-public func withTemporaryDirectory<T>(
+package func withTemporaryDirectory<T>(
     prefix: String = "kontextd-test", _ body: (String) async throws -> T
 ) async throws -> T {
     let path = try makeTemporaryDirectory(prefix: prefix)
@@ -10,7 +10,7 @@ public func withTemporaryDirectory<T>(
 }
 
 /// Creates a fresh directory under the system temp dir and returns its path; the caller removes it.
-public func makeTemporaryDirectory(prefix: String = "kontextd-test") throws -> String {
+package func makeTemporaryDirectory(prefix: String = "kontextd-test") throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path

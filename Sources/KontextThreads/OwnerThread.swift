@@ -13,11 +13,11 @@ import Synchronization
 // thread (no pthread_join from async code).
 
 /// A dedicated OS thread running one body to its end, which async code can await.
-public final class OwnerThread: Sendable {
+package final class OwnerThread: Sendable {
     private let completion = ThreadCompletion()
 
     /// Starts a thread named `name` (as `top` and `/proc` show it) running `body`.
-    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) {
         let completion = self.completion
         let thread = Thread {
             body()
@@ -28,28 +28,28 @@ public final class OwnerThread: Sendable {
     }
 
     /// Returns once the body has returned; suspends, never blocks a thread.
-    public func join() async {
+    package func join() async {
         await completion.wait()
     }
 
     /// True once the body has returned.
-    public var isFinished: Bool { completion.isFinished }
+    package var isFinished: Bool { completion.isFinished }
 }
 
 /// A blocking FIFO of jobs for owner threads: async callers submit, a thread takes.
 ///
 /// `@unchecked Sendable` is sound: `jobs` and `isClosed` are only read or written while holding
 /// `condition`'s lock, and jobs themselves are `Sendable`.
-public final class JobQueue<Job: Sendable>: @unchecked Sendable {
+package final class JobQueue<Job: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var isClosed = false
 
     /// Creates an open, empty queue.
-    public init() {}
+    package init() {}
 
     /// Adds a job; false when the queue is closed (the job was not taken).
-    public func submit(_ job: Job) -> Bool {
+    package func submit(_ job: Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !isClosed else { return false }
@@ -59,7 +59,7 @@ public final class JobQueue<Job: Sendable>: @unchecked Sendable {
     }
 
     /// Waits for work and takes every pending job; empty once closed and drained.
-    public func takeAll() -> [Job] {
+    package func takeAll() -> [Job] {
         condition.lock()
         defer { condition.unlock() }
         while jobs.isEmpty && !isClosed { condition.wait() }
@@ -69,7 +69,7 @@ public final class JobQueue<Job: Sendable>: @unchecked Sendable {
     }
 
     /// Waits for work and takes the oldest job; nil once closed and drained.
-    public func takeOne() -> Job? {
+    package func takeOne() -> Job? {
         condition.lock()
         defer { condition.unlock() }
         while jobs.isEmpty && !isClosed { condition.wait() }
@@ -78,7 +78,7 @@ public final class JobQueue<Job: Sendable>: @unchecked Sendable {
 
     /// Waits up to `timeout` for the queue to close; true once it is closed. For threads that
     /// work on a period (the checkpointer) and must still stop at once when told.
-    public func waitForClose(timeout: Duration) -> Bool {
+    package func waitForClose(timeout: Duration) -> Bool {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
@@ -92,7 +92,7 @@ public final class JobQueue<Job: Sendable>: @unchecked Sendable {
     /// Refuses new jobs and wakes every waiting thread; jobs already queued are still handed
     /// out. Returns false when the queue was already closed.
     @discardableResult
-    public func close() -> Bool {
+    package func close() -> Bool {
         condition.lock()
         defer { condition.unlock() }
         let wasOpen = !isClosed
@@ -102,7 +102,7 @@ public final class JobQueue<Job: Sendable>: @unchecked Sendable {
     }
 
     /// The number of jobs waiting to be taken.
-    public var count: Int {
+    package var count: Int {
         condition.lock()
         defer { condition.unlock() }
         return jobs.count
@@ -114,16 +114,16 @@ public final class JobQueue<Job: Sendable>: @unchecked Sendable {
 /// `@unchecked Sendable` is sound: the opening thread creates the handoff and never touches it
 /// again after starting the owning thread; that thread calls `take()` once, first thing, and is
 /// the only user of the resource from then on.
-public final class Handoff<Resource>: @unchecked Sendable {
+package final class Handoff<Resource>: @unchecked Sendable {
     private var resource: Resource?
 
     /// Wraps `resource` for the trip.
-    public init(_ resource: Resource) {
+    package init(_ resource: Resource) {
         self.resource = resource
     }
 
     /// Hands the resource over; the handoff no longer holds it.
-    public func take() -> Resource {
+    package func take() -> Resource {
         guard let resource else { preconditionFailure("a handoff is taken exactly once") }
         self.resource = nil
         return resource

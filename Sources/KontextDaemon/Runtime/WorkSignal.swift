@@ -6,7 +6,7 @@ import Synchronization
 /// Nudges coalesce: any number of `notify()` calls while the worker is busy wake it once.
 /// Workers also wake after a timeout, so work recorded by a previous run is found without a nudge.
 /// One worker waits on a signal at a time.
-public final class WorkSignal: Sendable {
+package final class WorkSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
@@ -17,12 +17,12 @@ public final class WorkSignal: Sendable {
     private let clock: any DaemonClock
 
     /// Creates a signal whose timeouts run on `clock`'s monotonic time.
-    public init(clock: any DaemonClock = SystemClock()) {
+    package init(clock: any DaemonClock = SystemClock()) {
         self.clock = clock
     }
 
     /// Wakes the waiting worker, or makes its next wait return at once.
-    public func notify() {
+    package func notify() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -38,7 +38,7 @@ public final class WorkSignal: Sendable {
     ///
     /// The timeout is a child task of this wait: whichever way the wait ends, the other side is
     /// cancelled and finished before it returns, so no timer outlives it.
-    public func wait(timeout: Duration) async {
+    package func wait(timeout: Duration) async {
         let alreadyNudged = state.withLock { state -> Bool in
             defer { state.pending = false }
             return state.pending

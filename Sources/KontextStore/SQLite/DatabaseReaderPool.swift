@@ -6,12 +6,12 @@ import Logging
 ///
 /// WAL mode lets readers see the last committed state while the writer works. Each read runs
 /// in its own read transaction, so a multi-query read sees one consistent snapshot.
-public final class DatabaseReaderPool: Sendable {
+package final class DatabaseReaderPool: Sendable {
     private let queue = JobQueue<@Sendable (SQLiteConnection, Logger) -> Void>()
     private let threads: [OwnerThread]
 
     /// Opens `count` read connections to the existing database at `path`, one thread each.
-    public init(
+    package init(
         path: String, count: Int, busyTimeout: Duration, logger: Logger = Logger(label: "kontextd.store")
     ) throws(StoreError) {
         let count = max(1, count)
@@ -34,7 +34,7 @@ public final class DatabaseReaderPool: Sendable {
     /// Runs `body` on a read connection inside a read transaction and returns its value.
     ///
     /// Throws `body`'s error, a `StoreError` from SQLite, or `.closed`.
-    public func read<T: Sendable>(
+    package func read<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -62,7 +62,7 @@ public final class DatabaseReaderPool: Sendable {
     }
 
     /// Finishes reads already submitted, closes every connection and waits for the threads.
-    public func close() async {
+    package func close() async {
         queue.close()
         for thread in threads { await thread.join() }
     }

@@ -13,7 +13,7 @@ import Synchronization
 /// covers the whole group: that is what allows thousands of durable acknowledgements a second.
 ///
 /// The thread is an `OwnerThread` (see KontextThreads), never the Swift concurrency pool: SQLite blocks on disk.
-public final class DatabaseWriter: Sendable {
+package final class DatabaseWriter: Sendable {
     /// A write waiting for the thread: runs its body, resumes its caller later.
     struct Job: Sendable {
         /// Runs the body in the current savepoint; on success returns what resumes the caller.
@@ -43,7 +43,7 @@ public final class DatabaseWriter: Sendable {
 
     /// Opens (creating if needed) the database at `path`, migrates it, and starts the writer thread.
     /// `onCommit` is called on the writer thread with each committed group's size.
-    public init(
+    package init(
         path: String, busyTimeout: Duration, migrator: SchemaMigrator,
         logger: Logger = Logger(label: "kontextd.store"), onCommit: (@Sendable (Int) -> Void)? = nil
     ) throws(StoreError) {
@@ -71,7 +71,7 @@ public final class DatabaseWriter: Sendable {
     ///
     /// Returns once the group has committed. Throws `body`'s own error (only its work is rolled
     /// back), the COMMIT's `StoreError` (nothing of the group was kept), or `.closed`.
-    public func write<T: Sendable>(
+    package func write<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -89,7 +89,7 @@ public final class DatabaseWriter: Sendable {
 
     /// Finishes every job already submitted, closes the connection and waits for the thread to end.
     /// Later writes fail with `.closed`.
-    public func close() async {
+    package func close() async {
         queue.close()
         await thread.join()
         await checkpointer.close()

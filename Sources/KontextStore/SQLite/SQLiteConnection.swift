@@ -5,9 +5,9 @@ import CSQLite
 /// Not `Sendable`: a connection belongs to the one thread that uses it (the writer's thread, or
 /// one reader thread). Prepared statements used through `run`/`query`/`withStatement` are cached
 /// and always reset after use, so none is left mid-step when a transaction commits.
-public final class SQLiteConnection {
+package final class SQLiteConnection {
     /// How a connection is going to be used; decides how it is opened and configured.
-    public enum Role: Sendable, Hashable {
+    package enum Role: Sendable, Hashable {
         /// The single write connection: creates the file, WAL journal, `synchronous=FULL`.
         case writer
         /// A read connection: the file must exist; `query_only` forbids writes.
@@ -17,7 +17,7 @@ public final class SQLiteConnection {
     }
 
     /// The database file path.
-    public let path: String
+    package let path: String
     let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
@@ -26,7 +26,7 @@ public final class SQLiteConnection {
     /// Writer: `journal_mode=WAL` (checked), `synchronous=FULL` (in WAL mode this is what makes a
     /// committed transaction survive power loss), `foreign_keys=ON`, `busy_timeout`.
     /// Reader: `foreign_keys=ON`, `busy_timeout`, `query_only=ON`.
-    public init(path: String, role: Role, busyTimeout: Duration) throws(StoreError) {
+    package init(path: String, role: Role, busyTimeout: Duration) throws(StoreError) {
         var connection: OpaquePointer?
         let flags: Int32 = switch role {
         case .writer: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -68,7 +68,7 @@ public final class SQLiteConnection {
     }
 
     /// Runs one or more SQL statements that return no rows (schema, PRAGMAs, transaction control).
-    public func execute(_ sql: String) throws(StoreError) {
+    package func execute(_ sql: String) throws(StoreError) {
         let code = sqlite3_exec(handle, sql, nil, nil, nil)
         guard code == SQLITE_OK else {
             throw Self.error(handle, code: code, sql: sql, operation: "execute")
@@ -76,12 +76,12 @@ public final class SQLiteConnection {
     }
 
     /// Prepares a statement that the caller owns (not cached).
-    public func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+    package func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
         try SQLiteStatement(connection: handle, sql: sql, persistent: false)
     }
 
     /// Runs `body` with the cached statement for `sql`, bound to `values`, and resets it afterwards.
-    public func withStatement<T>(
+    package func withStatement<T>(
         _ sql: String, _ values: [SQLiteValue] = [],
         _ body: (SQLiteStatement) throws(StoreError) -> T
     ) throws(StoreError) -> T {
@@ -99,7 +99,7 @@ public final class SQLiteConnection {
 
     /// Runs a statement that returns no rows; the number of rows it changed.
     @discardableResult
-    public func run(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> Int {
+    package func run(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> Int {
         try withStatement(sql, values) { (statement) throws(StoreError) -> Int in
             while try statement.step() {}
             return Int(sqlite3_changes(handle))
@@ -107,7 +107,7 @@ public final class SQLiteConnection {
     }
 
     /// Runs a query and maps every row with `row`, which reads the row's columns by name.
-    public func query<T>(
+    package func query<T>(
         _ sql: String, _ values: [SQLiteValue] = [],
         row: (SQLiteRow) throws(StoreError) -> T
     ) throws(StoreError) -> [T] {
@@ -122,7 +122,7 @@ public final class SQLiteConnection {
     }
 
     /// Runs a query and maps its first row, or nil when there is none.
-    public func queryFirst<T>(
+    package func queryFirst<T>(
         _ sql: String, _ values: [SQLiteValue] = [],
         row: (SQLiteRow) throws(StoreError) -> T
     ) throws(StoreError) -> T? {
@@ -132,10 +132,10 @@ public final class SQLiteConnection {
     }
 
     /// The rowid of the last row inserted on this connection.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// True while a transaction is open (SQLite is not in autocommit mode).
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Builds a `StoreError` from the connection's current error state.
     static func error(_ connection: OpaquePointer, code: Int32, sql: String?, operation: String) -> StoreError {

@@ -6,9 +6,9 @@ import CSQLite
 /// numbered from 0 here (SQLite's start at 1; the offset is applied inside); columns are read
 /// by name through `SQLiteRow`. Text and blobs are bound with `SQLITE_TRANSIENT`, so SQLite
 /// copies them.
-public final class SQLiteStatement {
+package final class SQLiteStatement {
     /// The SQL text, kept for error reports.
-    public let sql: String
+    package let sql: String
     let handle: OpaquePointer
     private let connection: OpaquePointer
     /// Column name → index, built on first use: once per prepared (and cached) statement.
@@ -36,17 +36,17 @@ public final class SQLiteStatement {
     // MARK: Binding
 
     /// Binds a 64-bit integer to the parameter at `index` (0-based).
-    public func bind(_ value: Int64, at index: Int) throws(StoreError) {
+    package func bind(_ value: Int64, at index: Int) throws(StoreError) {
         try check(sqlite3_bind_int64(handle, Int32(index + 1), value), operation: "bind")
     }
 
     /// Binds a double to the parameter at `index` (0-based).
-    public func bind(_ value: Double, at index: Int) throws(StoreError) {
+    package func bind(_ value: Double, at index: Int) throws(StoreError) {
         try check(sqlite3_bind_double(handle, Int32(index + 1), value), operation: "bind")
     }
 
     /// Binds UTF-8 text to the parameter at `index` (0-based); SQLite copies it.
-    public func bind(_ value: String, at index: Int) throws(StoreError) {
+    package func bind(_ value: String, at index: Int) throws(StoreError) {
         // The 64-bit form: a length beyond Int32 is SQLite's SQLITE_TOOBIG error, not a Swift trap.
         let length = sqlite3_uint64(value.utf8.count)
         let code = value.withCString {
@@ -56,7 +56,7 @@ public final class SQLiteStatement {
     }
 
     /// Binds a blob to the parameter at `index` (0-based); SQLite copies it.
-    public func bind(_ value: [UInt8], at index: Int) throws(StoreError) {
+    package func bind(_ value: [UInt8], at index: Int) throws(StoreError) {
         let code: Int32
         if value.isEmpty {
             // A nil pointer would bind NULL: an empty body is still a body.
@@ -70,12 +70,12 @@ public final class SQLiteStatement {
     }
 
     /// Binds NULL to the parameter at `index` (0-based).
-    public func bindNull(at index: Int) throws(StoreError) {
+    package func bindNull(at index: Int) throws(StoreError) {
         try check(sqlite3_bind_null(handle, Int32(index + 1)), operation: "bind")
     }
 
     /// Binds `value` to the parameter at `index` (0-based) according to its storage class.
-    public func bind(_ value: SQLiteValue, at index: Int) throws(StoreError) {
+    package func bind(_ value: SQLiteValue, at index: Int) throws(StoreError) {
         switch value {
         case .integer(let integer): try bind(integer, at: index)
         case .double(let double): try bind(double, at: index)
@@ -86,7 +86,7 @@ public final class SQLiteStatement {
     }
 
     /// Binds `values` to the first `values.count` parameters, in order.
-    public func bind(_ values: [SQLiteValue]) throws(StoreError) {
+    package func bind(_ values: [SQLiteValue]) throws(StoreError) {
         for (index, value) in values.enumerated() {
             try bind(value, at: index)
         }
@@ -95,7 +95,7 @@ public final class SQLiteStatement {
     // MARK: Stepping
 
     /// Advances the statement: true when a row is available, false when it is done.
-    public func step() throws(StoreError) -> Bool {
+    package func step() throws(StoreError) -> Bool {
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW: return true
@@ -107,7 +107,7 @@ public final class SQLiteStatement {
     /// Resets the statement and clears its bindings so it can run again.
     ///
     /// Must happen before COMMIT: a statement left mid-step keeps its read transaction open.
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
@@ -115,7 +115,7 @@ public final class SQLiteStatement {
     // MARK: Columns
 
     /// The current row, read by column name.
-    public var row: SQLiteRow { SQLiteRow(statement: self) }
+    package var row: SQLiteRow { SQLiteRow(statement: self) }
 
     /// The index of the column named `name`, or nil when the statement returns no such column.
     func columnIndex(_ name: String) -> Int32? {
@@ -132,7 +132,7 @@ public final class SQLiteStatement {
     }
 
     /// The column named `name`, for a `SQLiteRowLayout`; throws naming the column and the SQL.
-    public func column(_ name: String) throws(StoreError) -> SQLiteColumn {
+    package func column(_ name: String) throws(StoreError) -> SQLiteColumn {
         guard let index = columnIndex(name) else {
             throw StoreError(
                 kind: .sqlite, message: "the statement returns no column \"\(name)\"", sql: sql, operation: "column")
@@ -157,7 +157,7 @@ public final class SQLiteStatement {
 }
 
 /// A value bound to a statement parameter: one of SQLite's storage classes.
-public enum SQLiteValue: Sendable, Hashable {
+package enum SQLiteValue: Sendable, Hashable {
     /// A 64-bit signed integer.
     case integer(Int64)
     /// An IEEE double.
@@ -170,17 +170,17 @@ public enum SQLiteValue: Sendable, Hashable {
     case null
 
     /// An integer, or NULL when absent.
-    public static func integer(_ value: Int?) -> SQLiteValue {
+    package static func integer(_ value: Int?) -> SQLiteValue {
         value.map { .integer(Int64($0)) } ?? .null
     }
 
     /// A real, or NULL when absent.
-    public static func double(_ value: Double?) -> SQLiteValue {
+    package static func double(_ value: Double?) -> SQLiteValue {
         value.map { .double($0) } ?? .null
     }
 
     /// A text, or NULL when absent.
-    public static func text(_ value: String?) -> SQLiteValue {
+    package static func text(_ value: String?) -> SQLiteValue {
         value.map { .text($0) } ?? .null
     }
 }

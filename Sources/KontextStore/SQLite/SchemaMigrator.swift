@@ -3,12 +3,12 @@
 /// The version lives in `PRAGMA user_version`. Migrations already applied are skipped, so
 /// opening an up-to-date file changes nothing; a file from a newer version is refused rather
 /// than misread.
-public struct SchemaMigrator: Sendable {
+package struct SchemaMigrator: Sendable {
     /// The migrations in version order.
-    public let migrations: [SchemaMigration]
+    package let migrations: [SchemaMigration]
 
     /// Creates a migrator; `migrations` must be numbered 1, 2, 3... in order.
-    public init(migrations: [SchemaMigration]) {
+    package init(migrations: [SchemaMigration]) {
         precondition(
             migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version },
             "migrations must be numbered 1, 2, 3... in order")
@@ -16,16 +16,16 @@ public struct SchemaMigrator: Sendable {
     }
 
     /// The version a fully migrated database has.
-    public var latestVersion: Int { migrations.last?.version ?? 0 }
+    package var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// The schema version recorded in the file.
-    public static func currentVersion(of connection: SQLiteConnection) throws(StoreError) -> Int {
+    package static func currentVersion(of connection: SQLiteConnection) throws(StoreError) -> Int {
         try connection.queryFirst("PRAGMA user_version") { $0["user_version"] } ?? 0
     }
 
     /// Applies the missing migrations in one `BEGIN IMMEDIATE` transaction; returns how many ran.
     @discardableResult
-    public func migrate(_ connection: SQLiteConnection) throws(StoreError) -> Int {
+    package func migrate(_ connection: SQLiteConnection) throws(StoreError) -> Int {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StoreError) {
             // Read the version inside the write lock so two processes cannot both migrate.
@@ -57,16 +57,16 @@ public struct SchemaMigrator: Sendable {
 }
 
 /// One step of a database schema's history: the SQL that takes it to `version`.
-public struct SchemaMigration: Sendable, Hashable {
+package struct SchemaMigration: Sendable, Hashable {
     /// The `PRAGMA user_version` after this migration; versions start at 1 and increase by 1.
-    public let version: Int
+    package let version: Int
     /// A short name for logs and errors.
-    public let name: String
+    package let name: String
     /// The statements to run (several may be separated by semicolons).
-    public let sql: String
+    package let sql: String
 
     /// Creates a migration.
-    public init(version: Int, name: String, sql: String) {
+    package init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
         self.sql = sql
