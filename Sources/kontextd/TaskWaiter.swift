@@ -8,7 +8,7 @@ struct TaskWaiter {
     let announce: Bool
 
     func waitForFinalState(_ uuid: String) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + .seconds(clamping: timeout)
         var last = ""
         while true {
             let (status, body) = try await admin.call("GET", "/v1/tasks/\(uuid)")
@@ -18,7 +18,7 @@ struct TaskWaiter {
             if announce && progress != last { FileHandleOutput.standardError("  \(uuid): \(progress)") }
             last = progress
             if let parsed = TaskState(rawValue: state), parsed.isFinal { return body }
-            if Date() > deadline { throw CommandFailure.timedOut("task \(uuid) still \(state) after \(Int(timeout)) s") }
+            if ContinuousClock.now > deadline { throw CommandFailure.timedOut("task \(uuid) still \(state) after \(Int(timeout)) s") }
             try await Task.sleep(for: .milliseconds(250))
         }
     }
