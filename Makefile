@@ -16,9 +16,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# `make demo ARGS=--keep` keeps the daemon running afterwards so the dashboard can be looked at.
 demo: deps
 	$(SWIFT) build -c $(CONFIGURATION) --product kontextd
-	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/kontextd demo
+	$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/kontextd demo $(ARGS)
 
 # Tests that drive Python tools (moto, boto3, runware-sdk, selenium, schemathesis) find them through
 # KONTEXTD_TEST_VENV, the virtualenv scripts/test-env.sh creates; under CI=true a missing tool fails.

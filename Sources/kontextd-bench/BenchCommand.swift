@@ -12,13 +12,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The parts of the bench that can be run alone.
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case webhooks, ingestion, status
+        case webhooks, ingestion, status, dashboard
     }
 
     @Flag(help: "A short smoke run: 3-second wrk runs, 2,000 webhook tasks, 200 images, 100,000 status tasks.")
     var quick = false
 
-    @Option(help: "Run only these parts (repeatable): webhooks, ingestion, status. Default: all.")
+    @Option(help: "Run only these parts (repeatable): webhooks, ingestion, status, dashboard. Default: all.")
     var only: [Part] = []
 
     @Option(help: "Directory holding webhooks.lua and status.lua. Default: scripts/bench of this checkout.")
@@ -70,6 +70,10 @@ struct BenchCommand: AsyncParsableCommand {
         if parts.contains(.status) {
             let figures = try await StatusQueryBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
             BenchReport.status(figures, into: &table)
+        }
+        if parts.contains(.dashboard) {
+            let figures = try await DashboardBenchmark(plan: plan, logger: logger, log: log).run()
+            BenchReport.dashboard(figures, into: &table)
         }
         log("")
         log("kontextd-bench summary (whole bench \(Formatting.seconds((ContinuousClock.now - started).seconds)))")

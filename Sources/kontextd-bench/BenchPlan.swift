@@ -28,6 +28,10 @@ struct BenchPlan: Sendable {
     var statusTasks = 1_000_000
     /// Length of each status-query run (daemon and no-op), in seconds.
     var statusSeconds = 10
+    /// Tasks bulk-loaded for the dashboard list page.
+    var dashboardTasks = 1_000_000
+    /// Timed requests per dashboard page (after 20 to warm up).
+    var dashboardRequests = 500
 
     /// The default plan.
     static let standard = BenchPlan()
@@ -35,5 +39,5 @@ struct BenchPlan: Sendable {
     /// A short smoke run: shorter runs, fewer tasks and images, 100,000 status tasks.
     static let quick = BenchPlan(
         webhookSeconds: 3, probeSeconds: 2, fixedRateSeconds: 3, longRounds: 3, longRoundSeconds: 3, webhookTasks: 2_000,
-        ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3)
+        ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3, dashboardTasks: 100_000, dashboardRequests: 100)
 }

@@ -84,6 +84,18 @@ enum BenchReport {
             met: figures.peakMemory < memoryTarget)
     }
 
+    static func dashboard(_ figures: DashboardBenchmark.Figures, into table: inout BenchTable) {
+        for page in figures.pages {
+            let p99 = DashboardBenchmark.percentile(page.serverMilliseconds, 99)
+            table.add(
+                "dashboard \(page.name), \(Formatting.count(figures.tasks)) tasks: server time p99 (Server-Timing)",
+                Formatting.milliseconds(p99),
+                baseline: "p50 \(Formatting.milliseconds(DashboardBenchmark.percentile(page.serverMilliseconds, 50))); "
+                    + "client p99 \(Formatting.milliseconds(DashboardBenchmark.percentile(page.clientMilliseconds, 99)))",
+                target: "< 50 ms", met: (p99 ?? .infinity) < 50)
+        }
+    }
+
     static func status(_ figures: StatusQueryBenchmark.Figures, into table: inout BenchTable) {
         let daemon = figures.daemon
         let rate = Double(daemon.scriptCounts["ok"] ?? 0) / max(daemon.seconds, 1e-9)

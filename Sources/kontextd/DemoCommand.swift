@@ -5,6 +5,7 @@ import KontextCrypto
 import KontextDaemon
 import Logging
 import RunwareSimulator
+import UnixSignals
 
 /// `kontextd demo`: the whole loop on the embedded Runware simulator — the four reference
 /// examples submitted over the admin API, generated, delivered by webhook, fetched, verified
@@ -24,6 +25,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "Log level of the embedded daemon and simulator (logs go to stderr).")
     var logLevel: Logger.Level = .notice
+
+    @Flag(help: "Keep the daemon and simulator running afterwards (look at the dashboard), until Ctrl-C or SIGTERM.")
+    var keep = false
 
     func run() async throws {
         StandardErrorLogging.bootstrap(level: logLevel)
@@ -61,6 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
         let ports = try await daemon.start()
         let running = Task { try await daemon.run() }
         say("kontextd           admin http://127.0.0.1:\(ports.admin)  webhooks http://127.0.0.1:\(ports.webhook)")
+        say("dashboard          http://127.0.0.1:\(ports.admin)/")
         say("state              \(stateDirectory)")
         say("")
 
@@ -71,6 +76,12 @@ struct DemoCommand: AsyncParsableCommand {
             try await submitAndWatch(admin: admin, simulator: simulator, stateDirectory: stateDirectory)
         } catch {
             outcome = .failure(error)
+        }
+        if keep {
+            say("")
+            say("dashboard          http://127.0.0.1:\(ports.admin)/  (kept running: Ctrl-C to stop)")
+            // Wait for the first SIGINT or SIGTERM, then shut down as below.
+            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
         }
         running.cancel()
         _ = try? await running.value

@@ -7,7 +7,10 @@ struct KontextdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kontextd",
         abstract: "Run FLUX.1 Kontext [dev] image edits on Runware, unattended: submit, receive, verify, store.",
-        subcommands: [ServeCommand.self, SubmitCommand.self, StatusCommand.self, TasksCommand.self, DemoCommand.self])
+        subcommands: [
+            ServeCommand.self, SubmitCommand.self, StatusCommand.self, TasksCommand.self, DemoCommand.self, ConfigCommand.self,
+            SpendCommand.self, WatchCommand.self, OpenCommand.self,
+        ])
 }
 
 /// Options shared by the commands that talk to a running daemon's admin API.

@@ -4,19 +4,20 @@ import KontextDaemon
 import Logging
 import ServiceLifecycle
 
-/// `kontextd serve`: runs the daemon until SIGTERM/SIGINT, then shuts down gracefully.
+/// `kontextd serve`: runs the daemon until SIGTERM/SIGINT, then shuts down gracefully; SIGHUP
+/// reloads the configuration file's live keys.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the daemon (listeners, submission, ingestion) until SIGTERM.")
+        commandName: "serve", abstract: "Run the daemon (listeners, submission, ingestion) until SIGTERM; SIGHUP reloads.")
 
     @Option(help: "YAML configuration file; every key can be overridden by KONTEXTD_* environment variables.")
     var config: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: the file's log.level).")
+    var logLevel: Logger.Level?
 
     func run() async throws {
-        StandardErrorLogging.bootstrap(level: logLevel)
+        StandardErrorLogging.bootstrap(level: logLevel ?? .info)
         let logger = Logger(label: "kontextd")
         // A file-size limit must surface as a write error the daemon reports (503, health), not kill it.
         signal(SIGXFSZ, SIG_IGN)
@@ -31,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure("\(error)")
             }
+            if logLevel == nil { StandardErrorLogging.level.value = configuration.logLevel.loggerLevel }
             let daemon: Daemon
             do {
                 let environment = ProcessInfo.processInfo.environment
@@ -40,9 +42,14 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure("cannot start: \(error)")
             }
+            // An explicit --log-level wins over the file's, on reload too.
+            let reloader = ConfigurationReloader(
+                filePath: config, live: daemon.live, logLevel: logLevel == nil ? StandardErrorLogging.level : nil,
+                logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: [.init(service: daemon), .init(service: reloader)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

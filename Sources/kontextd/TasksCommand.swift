@@ -6,7 +6,7 @@ import KontextCore
 struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tasks", abstract: "List tasks (paginated).")
 
-    @Option(help: "Only tasks in this state: queued, submitted, completed, failed, rejected.")
+    @Option(help: "Only tasks in this state: queued, held, submitted, completed, failed, rejected.")
     var state: String?
 
     @Option(help: "At most this many tasks (1–1000).")

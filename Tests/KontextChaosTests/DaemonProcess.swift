@@ -115,7 +115,7 @@ final class DaemonProcess: Sendable {
     var starts: Int { startCount.withLock { $0 } }
 
     /// Starts `kontextd serve` (logging at `logLevel`) and waits until `GET /healthz` answers (any status).
-    func start(timeout: Double = 60, logLevel: String = "info") async throws {
+    func start(timeout: Double = 60, logLevel: String = "info", arguments: [String] = []) async throws {
         precondition(!isRunning, "start() while the daemon runs")
         let generation = startCount.withLock { count -> Int in
             count += 1
@@ -128,7 +128,7 @@ final class DaemonProcess: Sendable {
             try? handle.close()
         }
         let spawned = try ChildProcess.spawn(
-            [try Self.binaryPath(), "serve", "--log-level", logLevel], environment: environment, logPath: logPath)
+            [try Self.binaryPath(), "serve", "--log-level", logLevel] + arguments, environment: environment, logPath: logPath)
         child.withLock { $0 = spawned }
         let deadline = Date().addingTimeInterval(timeout)
         while true {

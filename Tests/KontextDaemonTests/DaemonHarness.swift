@@ -6,6 +6,7 @@ import KontextDaemon
 import KontextNet
 import Logging
 import RunwareSimulator
+import Synchronization
 
 /// A real daemon and a real Runware simulator on ephemeral loopback ports, in a temp directory.
 final class DaemonHarness: Sendable {
@@ -20,6 +21,7 @@ final class DaemonHarness: Sendable {
 
     static func start(
         webhookVariant: WebhookBodyVariant = .bare, apiKeyOverride: String? = nil, apiURL: String? = nil,
+        clock: AdjustableClock = AdjustableClock(),
         configure: @Sendable (inout DaemonConfiguration) -> Void = { _ in }
     ) async throws -> DaemonHarness {
         var logger = Logger(label: "test")
@@ -43,7 +45,7 @@ final class DaemonHarness: Sendable {
         configuration.images.maxFetchAttempts = 2
         configuration.pollInterval = 0.1
         configure(&configuration)
-        let daemon = try Daemon(configuration: configuration, logger: logger)
+        let daemon = try Daemon(configuration: configuration, logger: logger, clock: clock)
         let ports = try await daemon.start()
         let running = Task { try await daemon.run() }
         return DaemonHarness(
@@ -131,4 +133,14 @@ final class DaemonHarness: Sendable {
         for (key, value) in extra { object[key] = value }
         return .object(object)
     }
+}
+
+/// The system clock with a wall time a test moves forward (to turn the UTC day), never backwards;
+/// monotonic time and sleeps are the system's.
+final class AdjustableClock: DaemonClock {
+    private let offset = Mutex(0.0)
+    var now: ContinuousClock.Instant { ContinuousClock.now }
+    var wallNow: Double { Date().timeIntervalSince1970 + offset.withLock { $0 } }
+    func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration, clock: .continuous) }
+    func advance(by seconds: Double) { offset.withLock { $0 += seconds } }
 }

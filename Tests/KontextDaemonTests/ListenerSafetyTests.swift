@@ -56,6 +56,15 @@ import Testing
         #expect(status(gate.inspect(request(method, contentType: contentType))) == expected, "\(method) \(contentType ?? "-")")
     }
 
+    /// A body-carrying method no route answers reaches the router's 405/404 (schemathesis checks
+    /// undeclared methods answer 405); one a route answers still needs JSON.
+    @Test func writesToNoRouteAreLeftToTheRouter() {
+        let gate = AdminRequestGate(
+            currentAllowedHosts: { [] }, token: nil, routeExists: { method, uri in method == "POST" && uri == "/v1/tasks" })
+        #expect(status(gate.inspect(request("PUT", contentType: nil))) == 0)
+        #expect(status(gate.inspect(request("POST", contentType: "text/plain"))) == 415)
+    }
+
     @Test(arguments: [
         ("Bearer s3cret-token", 0), ("bearer s3cret-token", 0), ("Bearer s3cret-tokeN", 401), ("Bearer s3cret-token2", 401),
         ("Basic s3cret-token", 401), ("s3cret-token", 401), (nil, 401), ("Bearer ", 401),

@@ -84,3 +84,17 @@ struct HTTPMessageTests {
         #expect(request.header("missing") == nil)
     }
 }
+
+@Suite("Router knows its routes")
+struct RouterRouteQueryTests {
+    @Test func routesAnswersWhatAHandlerWouldServe() {
+        var router = Router()
+        router.add("GET", "/v1/tasks/:uuid") { _, _ in HTTPResponse(status: 200) }
+        router.add("POST", "/v1/tasks") { _, _ in HTTPResponse(status: 202) }
+        #expect(router.routes(method: "GET", uri: "/v1/tasks/abc?x=1"))
+        #expect(router.routes(method: "HEAD", uri: "/v1/tasks/abc"))
+        #expect(router.routes(method: "post", uri: "/v1/tasks"))
+        #expect(!router.routes(method: "PUT", uri: "/v1/tasks"))
+        #expect(!router.routes(method: "GET", uri: "/nowhere"))
+    }
+}

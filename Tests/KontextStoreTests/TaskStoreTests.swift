@@ -308,7 +308,7 @@ struct TaskStoreTests {
             #expect(rest.nextCursor == nil)
             #expect(try await store.tasks(state: .completed, limit: 5, after: nil).tasks.isEmpty)
 
-            #expect(try await store.stateCounts() == [.queued: 2, .submitted: 3, .rejected: 1, .completed: 0, .failed: 0])
+            #expect(try await store.stateCounts() == [.queued: 2, .held: 0, .submitted: 3, .rejected: 1, .completed: 0, .failed: 0])
             await store.close()
         }
     }

@@ -24,7 +24,8 @@ public struct InvalidTransition: Error, Sendable, Hashable, CustomStringConverti
     public var description: String { "task state \(from.rawValue) does not accept event \(event)" }
 }
 
-/// The task state machine: queued → submitted → completed / failed, or queued → rejected.
+/// The task state machine: queued → submitted → completed / failed, or queued → rejected;
+/// queued ⇄ held while a budget limit keeps a task back.
 ///
 /// Late or repeated news never moves a task backwards: duplicates and reordering are normal on
 /// Runware's side (webhooks retry; a webhook may beat the submission's acknowledgement), so an
@@ -38,15 +39,17 @@ public enum TaskLifecycle {
     public static func next(
         from state: TaskState, on event: TaskEvent, numberResults: Int
     ) throws(InvalidTransition) -> TaskState {
+        // A held task was never sent; should news about it come anyway, it counts as for a queued one.
         switch (state, event) {
-        case (.queued, .accepted):
+        case (.queued, .accepted), (.held, .accepted):
             return .submitted
-        case (.queued, .rejected):
+        case (.queued, .rejected), (.held, .rejected):
             return .rejected
-        case (.queued, .resultsProgressed(let stored, let failed)), (.submitted, .resultsProgressed(let stored, let failed)):
+        case (.queued, .resultsProgressed(let stored, let failed)), (.held, .resultsProgressed(let stored, let failed)),
+            (.submitted, .resultsProgressed(let stored, let failed)):
             // A result can arrive before the acknowledgement is recorded: it proves acceptance.
             return settle(stored: stored, failed: failed, numberResults: numberResults)
-        case (.queued, .runwareFailed), (.submitted, .runwareFailed):
+        case (.queued, .runwareFailed), (.held, .runwareFailed), (.submitted, .runwareFailed):
             return .failed
         case (.submitted, .accepted):
             return .submitted

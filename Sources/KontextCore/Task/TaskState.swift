@@ -2,6 +2,9 @@
 public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
     /// Validated and durably recorded; not yet sent to Runware.
     case queued
+    /// Not sent because its estimated cost would take spend over a `budget` limit; sent once the
+    /// day turns or the limit is raised (the reason is kept with the task).
+    case held
     /// Runware acknowledged it; results are expected by webhook.
     case submitted
     /// Every one of `numberResults` results is stored and verified.
@@ -14,7 +17,7 @@ public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
     /// True when no further transition is possible.
     public var isFinal: Bool {
         switch self {
-        case .queued, .submitted: return false
+        case .queued, .held, .submitted: return false
         case .completed, .failed, .rejected: return true
         }
     }

@@ -208,17 +208,27 @@ final class ResultIngestor: Sendable {
         case .success(let image): verified = image
         case .failure(let error): return .failure(ImageRejection(reason: "verification failed: \(error)"))
         }
+        var decoded = DecodeOutcome(failure: nil, thumbnail: nil)
         if PixelDecodeCheck.needsDecode(verified.format) {
             let estimate = DecodeMemoryBudget.estimate(byteCount: bytes.count, width: verified.width, height: verified.height)
-            let failure = budget.withReservation(estimate) { PixelDecodeCheck.failure(bytes, format: verified.format) }
-            if let failure { return .failure(ImageRejection(reason: "verification failed: \(failure)")) }
+            decoded = budget.withReservation(estimate) { PixelDecodeCheck.decodeWithThumbnail(bytes, format: verified.format) }
+        }
+        if let failure = decoded.failure {
+            return .failure(ImageRejection(reason: "verification failed: \(failure)"))
         }
         let sha256 = SHA256Digest.hexHash(bytes)
         let path = try files.store(bytes, sha256: sha256, fileExtension: verified.format.fileExtension)
+        // The thumbnail comes from pixels the check decoded anyway; one that cannot be written is
+        // made again on request, so it never holds up the image.
+        var thumbnailSHA256: String?
+        if let thumbnail = decoded.thumbnail {
+            let digest = thumbnail.sha256
+            if (try? files.storeThumbnail(thumbnail.bytes, sha256: digest)) != nil { thumbnailSHA256 = digest }
+        }
         return .success(
             StoredImage(
                 format: verified.format, width: verified.width, height: verified.height, byteSize: bytes.count,
-                sha256: sha256, path: path))
+                sha256: sha256, path: path, thumbnailSHA256: thumbnailSHA256))
     }
 
     /// Asks Runware for a fresh URL of an expired image; true when the result now has one to try.

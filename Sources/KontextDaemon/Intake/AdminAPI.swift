@@ -1,5 +1,6 @@
 import Foundation
 import KontextCore
+import KontextCrypto
 import KontextNet
 import KontextStore
 import Logging
@@ -9,11 +10,12 @@ import Logging
 /// Errors are JSON `{"error":{"code","message"}}` with a stable `code`; validation errors add
 /// `issues`, one per violated rule, each naming the field, the rule and the value.
 struct AdminAPI: Sendable {
-    let store: any TaskIntakeStore & TaskStatusStore
+    let store: any TaskIntakeStore & TaskStatusStore & ThumbnailStore
     let files: ImageFileStore
     let submitSignal: WorkSignal
     let health: DaemonHealth
     let metrics: DaemonMetrics
+    let spend: SpendGate
     let logger: Logger
 
     /// The router serving every admin route.
@@ -23,14 +25,30 @@ struct AdminAPI: Sendable {
         router.add("GET", "/v1/tasks") { request, _ in await self.listTasks(request) }
         router.add("GET", "/v1/tasks/:uuid") { _, parameters in await self.showTask(parameters["uuid"] ?? "") }
         router.add("GET", "/v1/images/:uuid") { request, parameters in await self.image(parameters["uuid"] ?? "", request) }
+        router.add("GET", "/v1/images/:uuid/thumbnail") { request, parameters in
+            await self.thumbnail(parameters["uuid"] ?? "", request)
+        }
         router.add("GET", "/healthz") { _, _ in await self.healthz() }
+        router.add("GET", "/v1/spend") { _, _ in await self.spendReport() }
+        DashboardRoutes(store: store, health: health, spend: spend).add(to: &router)
+        router.add("GET", "/openapi.json") { _, _ in
+            HTTPResponse.json(status: 200, body: Self.openAPIDocument)
+        }
         router.add("GET", "/metrics") { _, _ in
-            HTTPResponse(
+            if let summary = try? await self.spend.summary() {
+                self.metrics.spendTodayUSD.record(summary.todayUSD)
+                self.metrics.spendTotalUSD.record(summary.totalUSD)
+                self.metrics.tasksHeld.record(summary.heldTasks)
+            }
+            return HTTPResponse(
                 status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4")],
                 body: self.metrics.render())
         }
         return router
     }
+
+    /// `openapi/kontextd-admin.json`, byte for byte (the multi-line literal drops the file's final newline).
+    static let openAPIDocument = Array((AdminOpenAPIDocument.json + "\n").utf8)
 
     private func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
         HTTPResponse.json(status: status, body: JSONCoding.encode(value))
@@ -170,6 +188,62 @@ struct AdminAPI: Sendable {
         }
     }
 
+    /// The image's thumbnail (JPEG, at most 256 px on the long side). Made at ingest for JPEG and
+    /// WEBP; for PNG (and for a thumbnail lost or damaged, being derived data written without
+    /// fsync) it is made from the stored image on first request and recorded.
+    func thumbnail(_ uuid: String, _ request: HTTPRequest) async -> HTTPResponse {
+        let result: ResultRecord
+        do {
+            guard let found = try await store.result(imageUUID: uuid.lowercased()) else {
+                return HTTPResponse.error(status: 404, code: "image_not_found", message: "no image \(uuid)")
+            }
+            result = found
+        } catch {
+            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        }
+        guard result.state == .stored, let path = result.path, let format = result.format else {
+            let why = result.failureReason.map { "failed: \($0)" } ?? "not stored yet (\(result.state.rawValue))"
+            return HTTPResponse.error(status: 404, code: "image_not_stored", message: "image \(uuid) is \(why)")
+        }
+        func answer(_ bytes: [UInt8], sha256: String) -> HTTPResponse {
+            let etag = "\"\(sha256)\""
+            if request.header("if-none-match") == etag {
+                return HTTPResponse(status: 304, headers: [HTTPHeader(name: "ETag", value: etag)])
+            }
+            return HTTPResponse(
+                status: 200,
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: "image/jpeg"), HTTPHeader(name: "ETag", value: etag),
+                    HTTPHeader(name: "Cache-Control", value: "immutable, max-age=31536000"),
+                ],
+                body: bytes)
+        }
+        if let known = result.thumbnailSHA256 {
+            if let bytes = try? files.read(path: files.thumbnailPath(sha256: known)), SHA256Digest.hexHash(bytes) == known {
+                return answer(bytes, sha256: known)
+            }
+            files.removeThumbnail(sha256: known)
+        }
+        let image: [UInt8]
+        do {
+            image = try files.read(path: path)
+        } catch {
+            logger.error("stored image unreadable", metadata: ["image": "\(uuid)", "path": "\(path)", "error": "\(error)"])
+            return HTTPResponse.error(status: 500, code: "image_unreadable", message: "\(error)")
+        }
+        switch PixelDecodeCheck.thumbnail(of: image, format: format) {
+        case .success(let thumbnail):
+            let digest = thumbnail.sha256
+            if (try? files.storeThumbnail(thumbnail.bytes, sha256: digest)) != nil {
+                try? await store.setThumbnail(imageUUID: result.imageUUID, sha256: digest)
+            }
+            return answer(thumbnail.bytes, sha256: digest)
+        case .failure(let failure):
+            logger.error("cannot make a thumbnail", metadata: ["image": "\(uuid)", "reason": "\(failure)"])
+            return HTTPResponse.error(status: 500, code: "thumbnail_failed", message: "image \(uuid): \(failure)")
+        }
+    }
+
     func healthz() async -> HTTPResponse {
         var conditions: [String: JSONValue] = [:]
         for (condition, reason) in health.current { conditions[condition.rawValue] = .string(reason) }
@@ -186,6 +260,7 @@ struct AdminAPI: Sendable {
             object["results"] = .object(results)
             // Results found only by polling Runware: each is a webhook that was lost.
             object["repairs"] = .integer(Int64(try await store.repairCount()))
+            object["spend"] = spendObject(try await spend.summary())
         } catch {
             object["status"] = .string("degraded")
             conditions["storageUnavailable"] = .string("\(error)")
@@ -193,5 +268,37 @@ struct AdminAPI: Sendable {
         }
         let healthy = object["status"] == .string("ok")
         return json(healthy ? 200 : 503, .object(object))
+    }
+
+    /// Spend, limits, holds and the last 30 days: what `kontextd spend` prints.
+    func spendReport() async -> HTTPResponse {
+        do {
+            guard case .object(var object) = spendObject(try await spend.summary()) else { return json(500, .null) }
+            object["days"] = .array(
+                try await spend.store.spendDays(limit: 30).map {
+                    .object(["day": .string($0.day), "usd": .double($0.usd), "images": .integer(Int64($0.images))])
+                })
+            object["heldTasks"] = .array(try await spend.store.heldTasks(limit: 100).map(TaskRendering.summary))
+            return json(200, .object(object))
+        } catch {
+            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        }
+    }
+
+    /// The spend figures as `/healthz` and `/v1/spend` show them; a limit not set is null.
+    private func spendObject(_ summary: SpendSummary) -> JSONValue {
+        let budget = spend.live.current.budget
+        let perImage = summary.recentImageCostUSD ?? budget.defaultImageCostUSD
+        return .object([
+            "day": .string(summary.day),
+            "todayUSD": .double(summary.todayUSD),
+            "totalUSD": .double(summary.totalUSD),
+            "dailyLimitUSD": budget.dailyUSD.map(JSONValue.double) ?? .null,
+            "totalLimitUSD": budget.totalUSD.map(JSONValue.double) ?? .null,
+            "estimatedImageCostUSD": .double(perImage),
+            "estimateSource": .string(summary.recentImageCostUSD == nil ? "budget.defaultImageCostUSD" : "recent"),
+            "outstandingImages": .integer(Int64(summary.outstandingImages)),
+            "held": .integer(Int64(summary.heldTasks)),
+        ])
     }
 }

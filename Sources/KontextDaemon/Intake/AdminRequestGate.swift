@@ -15,13 +15,30 @@ import KontextNet
 ///    `unsupported_media_type`. An HTML form can send only urlencoded, multipart or text/plain
 ///    bodies cross-site without a CORS preflight, so it cannot create tasks.
 struct AdminRequestGate: HTTPHeadInspector {
-    /// `admin.allowedHosts`, lowercased: `name` (any port) or `name:port`.
-    private let allowedHosts: [HostName]
+    /// `admin.allowedHosts` as in force now (reloadable with SIGHUP).
+    private let currentAllowedHosts: @Sendable () -> [String]
     private let token: [UInt8]?
+    /// Whether a route answers a method on a path: a body-carrying request to none is left to
+    /// the router's 404/405 (it reaches no handler), instead of a 415 that would suggest it could.
+    private let routeExists: @Sendable (_ method: String, _ uri: String) -> Bool
 
     init(allowedHosts: [String], token: [UInt8]?) {
-        self.allowedHosts = allowedHosts.compactMap(HostName.init(header:))
+        self.init(currentAllowedHosts: { allowedHosts }, token: token, routeExists: { _, _ in true })
+    }
+
+    /// A gate that reads `admin.allowedHosts` on each request, so a reload applies at once.
+    init(
+        currentAllowedHosts: @escaping @Sendable () -> [String], token: [UInt8]?,
+        routeExists: @escaping @Sendable (_ method: String, _ uri: String) -> Bool
+    ) {
+        self.currentAllowedHosts = currentAllowedHosts
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.routeExists = routeExists
+    }
+
+    /// `admin.allowedHosts`, lowercased: `name` (any port) or `name:port`.
+    private var allowedHosts: [HostName] {
+        currentAllowedHosts().compactMap(HostName.init(header:))
     }
 
     func inspect(_ request: HTTPRequest) -> HTTPHeadVerdict {
@@ -45,7 +62,7 @@ struct AdminRequestGate: HTTPHeadInspector {
         }
         switch request.method.uppercased() {
         case "POST", "PUT", "PATCH", "DELETE":
-            guard Self.isJSON(request.header("content-type")) else {
+            guard Self.isJSON(request.header("content-type")) || !routeExists(request.method, request.uri) else {
                 return .refuse(.error(
                     status: 415, code: "unsupported_media_type",
                     message: "\(request.method) needs Content-Type: application/json, got \(request.header("content-type") ?? "none")"))

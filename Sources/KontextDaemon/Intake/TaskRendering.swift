@@ -20,6 +20,7 @@ enum TaskRendering {
         }
         if let submittedAt = task.submittedAt { object["submittedAt"] = .double(submittedAt) }
         if let finishedAt = task.finishedAt { object["finishedAt"] = .double(finishedAt) }
+        if let reason = task.heldReason { object["heldReason"] = .string(reason) }
         if let code = task.errorCode {
             object["error"] = .object(["code": .string(code), "message": .string(task.errorMessage ?? "")])
         }
@@ -33,6 +34,9 @@ enum TaskRendering {
         object["errors"] = .array(detail.errors.map(error))
         let stored = detail.results.filter { $0.state == .stored }.count
         object["storedResults"] = .integer(Int64(stored))
+        // What this task cost, as Runware reported it per result (null before any cost is known).
+        let costs = detail.results.compactMap(\.cost)
+        object["costUSD"] = costs.isEmpty ? .null : .double(costs.reduce(0, +))
         return .object(object)
     }
 
@@ -56,6 +60,7 @@ enum TaskRendering {
         if let path = result.path {
             object["path"] = .string(path)
             object["href"] = .string("/v1/images/\(result.imageUUID)")
+            object["thumbnailHref"] = .string("/v1/images/\(result.imageUUID)/thumbnail")
         }
         if let storedAt = result.storedAt { object["storedAt"] = .double(storedAt) }
         if let reason = result.failureReason { object["failureReason"] = .string(reason) }

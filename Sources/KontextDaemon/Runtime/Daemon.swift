@@ -15,8 +15,10 @@ import Synchronization
 /// order: listeners stop accepting and in-flight requests finish, workers stop, outgoing HTTP
 /// drains, the store closes. Everything a webhook was answered 200 for is already committed.
 public final class Daemon: Service {
-    /// The configuration the daemon runs with.
+    /// The configuration the daemon started with.
     public let configuration: DaemonConfiguration
+    /// The configuration in force now: the start-up one with the live keys of the latest reload.
+    public let live: LiveConfiguration
     /// Conditions that degrade the daemon, as `/healthz` shows them.
     public let health = DaemonHealth()
     /// The daemon's metrics.
@@ -51,6 +53,7 @@ public final class Daemon: Service {
         self.notifier = notifier
         self.watchdogInterval = watchdogInterval
         self.configuration = configuration
+        self.live = LiveConfiguration(configuration)
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
@@ -78,6 +81,10 @@ public final class Daemon: Service {
         self.token = WebhookToken(key: configuration.webhook.secret)
     }
 
+    private var spendGate: SpendGate {
+        SpendGate(store: store, live: live, clock: clock, logger: logger)
+    }
+
     /// The bound ports once `start()` has returned.
     public var ports: (admin: Int, webhook: Int)? {
         listeners.withLock { servers in
@@ -91,14 +98,18 @@ public final class Daemon: Service {
     public func start() async throws -> (admin: Int, webhook: Int) {
         if let ports { return ports }
         let admin = AdminAPI(
-            store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics, logger: logger)
+            store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics,
+            spend: spendGate, logger: logger)
+        let adminRouter = admin.router()
         let adminServer = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.admin.host, port: configuration.admin.port,
                 maxBodyBytes: configuration.admin.maxBodyBytes, requestTimeout: 120, maxConnections: 256,
                 maxBufferedBytes: max(64 << 20, configuration.admin.maxBodyBytes), name: "admin"),
-            responder: admin.router(),
-            inspector: AdminRequestGate(allowedHosts: configuration.admin.allowedHosts, token: configuration.admin.token),
+            responder: adminRouter,
+            inspector: AdminRequestGate(
+                currentAllowedHosts: { [live] in live.current.admin.allowedHosts }, token: configuration.admin.token,
+                routeExists: { adminRouter.routes(method: $0, uri: $1) }),
             logger: logger)
 
         let receiver = WebhookReceiver(
@@ -222,7 +233,10 @@ public final class Daemon: Service {
             let submission = SubmissionWorker(
                 store: store, api: api, webhookBaseURL: configuration.webhookBaseURL(boundPort: ports.webhook), token: token,
                 signal: submitSignal, ingestSignal: ingestSignal, health: health, metrics: metrics,
-                pollInterval: configuration.pollInterval, clock: clock, logger: logger)
+                pollInterval: configuration.pollInterval, spendGate: spendGate, clock: clock, logger: logger)
+            // A reload that changes the budget may release held tasks: let the worker weigh them now.
+            let signal = submitSignal
+            live.observe { _ in signal.notify() }
             workers.append(WorkerService(description: "Reconciliation") { await reconciler.run() })
             workers.append(WorkerService(description: "Submission") { await submission.run() })
         }

@@ -2,9 +2,9 @@
 ///
 /// Built from the YAML file, the environment and credential files by `DaemonConfigurationLoader`,
 /// or directly in code (tests, the demo).
-public struct DaemonConfiguration: Sendable {
+public struct DaemonConfiguration: Sendable, Equatable {
     /// Runware's REST API and how kontextd talks to it.
-    public struct Runware: Sendable {
+    public struct Runware: Sendable, Equatable {
         /// The single REST endpoint. Default `https://api.runware.ai/v1`.
         public var apiURL: String = "https://api.runware.ai/v1"
         /// The API key sent as `Authorization: Bearer`. No default: required to submit.
@@ -23,7 +23,7 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// The webhook listener Runware calls (it may face the internet).
-    public struct Webhook: Sendable {
+    public struct Webhook: Sendable, Equatable {
         /// Address to bind. Default `0.0.0.0`.
         public var host: String = "0.0.0.0"
         /// Port to bind; 0 picks a free one. Default 8787.
@@ -64,7 +64,7 @@ public struct DaemonConfiguration: Sendable {
     /// Every request must name it in `Host` (a loopback address or `localhost` with its port, or
     /// an entry of `allowedHosts`), carry the bearer token when one is configured, and send
     /// `Content-Type: application/json` with POST/PUT/PATCH/DELETE (see `AdminRequestGate`).
-    public struct Admin: Sendable {
+    public struct Admin: Sendable, Equatable {
         /// Address to bind. Default `127.0.0.1`. Any other address needs a token.
         public var host: String = "127.0.0.1"
         /// Port to bind; 0 picks a free one. Default 8786.
@@ -84,7 +84,7 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// How result images are fetched and checked.
-    public struct Images: Sendable {
+    public struct Images: Sendable, Equatable {
         /// Hosts image URLs may point at (exact host names, or `*.suffix`). Default `["im.runware.ai"]`.
         public var allowedHosts: [String] = ["im.runware.ai"]
         /// Largest image accepted, in bytes. Default 64 MiB.
@@ -118,7 +118,7 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// The reconciler: finds results whose webhooks never came by asking Runware (`getResponse`).
-    public struct Reconcile: Sendable {
+    public struct Reconcile: Sendable, Equatable {
         /// A submitted task with results still missing this many seconds after submission is
         /// polled. With `ttl` set the deadline is at most half of it, well inside the URL lifetime.
         /// Default 120.
@@ -132,6 +132,28 @@ public struct DaemonConfiguration: Sendable {
         }
     }
 
+    /// Spend limits (`budget.*`), in US dollars as Runware reports `cost`. Reloadable with SIGHUP.
+    public struct Budget: Sendable, Equatable {
+        /// The most a UTC day's tasks may cost; nil (the default) is no limit.
+        public var dailyUSD: Double? = nil
+        /// The most all tasks together may cost; nil (the default) is no limit.
+        public var totalUSD: Double? = nil
+        /// The cost per image assumed before Runware has reported any (the reference's highest
+        /// example cost, rounded up). Default 0.015.
+        public var defaultImageCostUSD: Double = 0.015
+
+        public init(dailyUSD: Double? = nil, totalUSD: Double? = nil, defaultImageCostUSD: Double = 0.015) {
+            self.dailyUSD = dailyUSD
+            self.totalUSD = totalUSD
+            self.defaultImageCostUSD = defaultImageCostUSD
+        }
+    }
+
+    /// The levels `log.level` takes (swift-log's). Reloadable with SIGHUP.
+    public enum LogLevel: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
     /// Where state lives: `kontextd.sqlite3` and `images/` below it. Default `/var/lib/kontextd`.
     public var stateDirectory: String = "/var/lib/kontextd"
     public var runware = Runware()
@@ -139,6 +161,9 @@ public struct DaemonConfiguration: Sendable {
     public var admin = Admin()
     public var images = Images()
     public var reconcile = Reconcile()
+    public var budget = Budget()
+    /// The least severe log level written. Default `info`.
+    public var logLevel: LogLevel = .info
     /// How often idle workers look for work even without a nudge, in seconds. Default 1.
     public var pollInterval: Double = 1
 

@@ -10,24 +10,56 @@ import SystemPackage
 /// `admin-token` in `$CREDENTIALS_DIRECTORY`.
 public enum DaemonConfigurationLoader {
     /// Loads and checks the configuration. `filePath` nil reads environment and defaults only.
+    ///
+    /// A key the file sets that nothing reads (a typo such as `webhok.port`) stops the load with the
+    /// key and the nearest known one: every key read is recorded as it is read, so there is no list
+    /// of known keys to keep in step with the code.
     public static func load(
         filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> DaemonConfiguration {
+        let ledger = ConfigurationKeyLedger()
         var providers: [any ConfigProvider] = [
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "kontextd")
         ]
+        var fileKeys: ConfigurationFileKeys?
         if let filePath {
-            guard FileManager.default.fileExists(atPath: filePath) else {
-                throw ConfigurationError(key: "--config", rule: "must name an existing YAML file", value: filePath)
+            guard let data = FileManager.default.contents(atPath: filePath) else {
+                throw ConfigurationError(key: "--config", rule: "must name an existing, readable YAML file", value: filePath)
             }
-            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath)))
+            fileKeys = try ConfigurationFileKeys(yaml: String(decoding: data, as: UTF8.self), path: filePath)
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath)))
+            } catch {
+                throw ConfigurationError(key: filePath, rule: "must be a configuration kontextd can read", value: "\(error)")
+            }
         }
-        let reader = ConfigReader(providers: providers)
-        return try build(from: reader, environment: environment)
+        let reader = ConfigReader(providers: providers, accessReporter: ledger)
+        let configuration = try build(from: reader, file: fileKeys, environment: environment)
+        if let filePath, let fileKeys {
+            let unknown = fileKeys.unknown(given: ledger.readKeys)
+            if !unknown.isEmpty { throw UnknownConfigurationKeysError(file: filePath, keys: unknown) }
+        }
+        return configuration
     }
 
-    static func build(from config: ConfigReader, environment: [String: String]) throws -> DaemonConfiguration {
+    /// Reads every key into a configuration. `file` lists the file's keys, for sections whose
+    /// names the file chooses (`names(under:)`); every key read here becomes a known key.
+    static func build(from config: ConfigReader, file: ConfigurationFileKeys?, environment: [String: String]) throws
+        -> DaemonConfiguration
+    {
         var result = DaemonConfiguration()
+        if let text = config.string(forKey: "log.level") {
+            guard let level = DaemonConfiguration.LogLevel(rawValue: text.lowercased()) else {
+                let allowed = DaemonConfiguration.LogLevel.allCases.map(\.rawValue).joined(separator: "|")
+                throw ConfigurationError(key: "log.level", rule: "must be one of \(allowed)", value: text)
+            }
+            result.logLevel = level
+        }
+        result.budget.dailyUSD = config.double(forKey: "budget.dailyUSD")
+        result.budget.totalUSD = config.double(forKey: "budget.totalUSD")
+        result.budget.defaultImageCostUSD = config.double(
+            forKey: "budget.defaultImageCostUSD", default: result.budget.defaultImageCostUSD)
+
         result.stateDirectory = config.string(forKey: "stateDirectory", default: result.stateDirectory)
         result.pollInterval = config.double(forKey: "pollInterval", default: result.pollInterval)
 
@@ -88,10 +120,10 @@ public enum DaemonConfigurationLoader {
     private static func secret(
         config: ConfigReader, valueKey: String, fileKey: String, credential: String, environment: [String: String]
     ) throws -> [UInt8]? {
-        if let inline = config.string(forKey: ConfigKey(valueKey), isSecret: true), !inline.isEmpty {
-            return Array(inline.utf8)
-        }
+        // Both keys are read whichever is used, so neither is reported as unknown.
+        let inline = config.string(forKey: ConfigKey(valueKey), isSecret: true)
         var path = config.string(forKey: ConfigKey(fileKey))
+        if let inline, !inline.isEmpty { return Array(inline.utf8) }
         if path == nil, let directory = environment["CREDENTIALS_DIRECTORY"] {
             let candidate = directory + "/" + credential
             if FileManager.default.fileExists(atPath: candidate) { path = candidate }
@@ -169,6 +201,16 @@ public enum DaemonConfigurationCheck {
             throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
         }
         try checkListenerLimits(configuration)
+        for (key, limit) in [("budget.dailyUSD", configuration.budget.dailyUSD), ("budget.totalUSD", configuration.budget.totalUSD)] {
+            if let limit, !(limit >= 0 && limit.isFinite) {
+                throw ConfigurationError(key: key, rule: "must be a number of US dollars >= 0 (leave it out for no limit)", value: "\(limit)")
+            }
+        }
+        guard configuration.budget.defaultImageCostUSD >= 0, configuration.budget.defaultImageCostUSD.isFinite else {
+            throw ConfigurationError(
+                key: "budget.defaultImageCostUSD", rule: "must be a number of US dollars >= 0",
+                value: "\(configuration.budget.defaultImageCostUSD)")
+        }
         guard configuration.pollInterval > 0 else {
             throw ConfigurationError(key: "pollInterval", rule: "must be > 0", value: "\(configuration.pollInterval)")
         }
@@ -228,4 +270,17 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "configuration \(key): \(rule), got \(value)" }
+}
+
+/// Keys the configuration file sets that kontextd does not know, each with the nearest known key.
+public struct UnknownConfigurationKeysError: Error, Sendable, CustomStringConvertible {
+    /// The file that sets them.
+    public let file: String
+    /// The unknown keys, sorted.
+    public let keys: [UnknownConfigurationKey]
+
+    public var description: String {
+        let list = keys.map(\.description).joined(separator: ", ")
+        return "configuration \(file): unknown key\(keys.count == 1 ? "" : "s") \(list)"
+    }
 }

@@ -23,6 +23,9 @@ public struct DaemonMetrics: Sendable {
     let fetchRetries: Counter
     let refetches: Counter
     let repairs: Counter
+    let spendTodayUSD: Gauge
+    let spendTotalUSD: Gauge
+    let tasksHeld: Gauge
     let storeCommits: Counter
     let storeCommittedWrites: Counter
     let resultsRefusedBeyondTask: Counter
@@ -49,6 +52,10 @@ public struct DaemonMetrics: Sendable {
         fetchRetries = counter("kontextd_image_fetch_retries_total")
         refetches = counter("kontextd_image_url_refetches_total")
         repairs = counter("kontextd_reconciler_repairs_total")
+        // Spend as Runware reported it; set from the store each time /metrics is rendered.
+        spendTodayUSD = Gauge(label: "kontextd_spend_today_usd", dimensions: [], factory: factory)
+        spendTotalUSD = Gauge(label: "kontextd_spend_total_usd", dimensions: [], factory: factory)
+        tasksHeld = Gauge(label: "kontextd_tasks_held", dimensions: [], factory: factory)
         // Group commit at work: writes per commit is committed_writes / commits (one fsync each).
         storeCommits = counter("kontextd_store_commits_total")
         storeCommittedWrites = counter("kontextd_store_committed_writes_total")

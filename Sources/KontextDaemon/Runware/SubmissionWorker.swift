@@ -24,6 +24,7 @@ final class SubmissionWorker: Sendable {
     private let health: DaemonHealth
     private let metrics: DaemonMetrics
     private let pollInterval: Double
+    private let spendGate: SpendGate
     private let clock: any DaemonClock
     private let logger: Logger
     private let transientSchedule = RetrySchedule(initial: 1, maximum: 60)
@@ -31,9 +32,10 @@ final class SubmissionWorker: Sendable {
 
     init(
         store: any SubmissionStore, api: any RunwareClient, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
-        ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
+        ingestSignal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double, spendGate: SpendGate,
         clock: any DaemonClock, logger: Logger
     ) {
+        self.spendGate = spendGate
         self.store = store
         self.api = api
         self.webhookBaseURL = webhookBaseURL
@@ -110,8 +112,10 @@ final class SubmissionWorker: Sendable {
         if !uncertain.isEmpty {
             return try await resolveUncertain(uncertain)
         }
-        let batch = try await store.queuedTasks(limit: singly ? 1 : maxTasksPerRequest)
-        if batch.isEmpty { return .idle }
+        let queued = try await store.queuedTasks(limit: singly ? 1 : maxTasksPerRequest)
+        let batch = try await spendGate.admit(queued)
+        // Tasks held this round changed state: look again at once for others that fit.
+        if batch.isEmpty { return queued.isEmpty ? .idle : .done }
         return try await submit(batch)
     }
 
@@ -155,6 +159,8 @@ final class SubmissionWorker: Sendable {
             payload["taskUUID"] = .string(task.taskUUID)
             payload["webhookURL"] = .string(webhookURL(for: task.taskUUID))
             payload["deliveryMethod"] = .string("async")
+            // Always: spend control adds up what Runware reports (tasks queued before this rule too).
+            payload["includeCost"] = .bool(true)
             payloads.append(.object(payload))
             sendable.append(task)
         }

@@ -23,6 +23,16 @@ public struct Router: HTTPResponder {
         routes.append(Route(method: method.uppercased(), pattern: RoutePattern(pattern), handler: handler))
     }
 
+    /// True when a route answers `method` on the path of `uri` (HEAD counting as GET): what the
+    /// request would reach rather than a 404 or 405.
+    public func routes(method: String, uri: String) -> Bool {
+        let rawPath = PercentDecoding.rawPath(of: uri)
+        let wanted = method.uppercased()
+        return routes.contains { route in
+            (route.method == wanted || (wanted == "HEAD" && route.method == "GET")) && route.pattern.match(rawPath: rawPath) != nil
+        }
+    }
+
     /// Runs the best matching route's handler, or answers 404/405 as JSON.
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         let rawPath = PercentDecoding.rawPath(of: request.uri)

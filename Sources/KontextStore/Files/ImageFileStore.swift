@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Content-addressed image files: `root/images/ab/cd/<sha256>.<ext>`.
+/// Content-addressed image files: `root/images/ab/cd/<sha256>.<ext>`, and their thumbnails,
+/// content-addressed too: `root/thumbnails/ab/cd/<sha256 of the thumbnail>.jpg`.
 ///
 /// A file is written to `root/tmp/` under a unique name, fsynced, renamed into place, and the
 /// directories are fsynced, so after `store` returns the file exists whole or not at all, even
@@ -15,6 +16,7 @@ public struct ImageFileStore: Sendable {
     public let root: String
     private var imagesDirectory: String { root + "/images" }
     private var temporaryDirectory: String { root + "/tmp" }
+    private var thumbnailsDirectory: String { root + "/thumbnails" }
 
     /// Opens (creating as needed) the store under `root`, with its `images` and `tmp` directories.
     public init(root: String) throws(ImageFileError) {
@@ -24,14 +26,24 @@ public struct ImageFileStore: Sendable {
         try Self.makeDirectory(root)
         try Self.makeDirectory(imagesDirectory)
         try Self.makeDirectory(temporaryDirectory)
+        try Self.makeDirectory(thumbnailsDirectory)
     }
 
     /// The path where the image with this digest and extension lives (whether or not it exists).
     public func path(sha256: String, fileExtension: String) -> String {
+        Self.path(in: imagesDirectory, sha256: sha256, fileExtension: fileExtension)
+    }
+
+    /// The path where the thumbnail (JPEG) with this digest lives (whether or not it exists).
+    public func thumbnailPath(sha256: String) -> String {
+        Self.path(in: thumbnailsDirectory, sha256: sha256, fileExtension: "jpg")
+    }
+
+    private static func path(in directory: String, sha256: String, fileExtension: String) -> String {
         let digest = sha256.lowercased()
         let first = digest.prefix(2)
         let second = digest.dropFirst(2).prefix(2)
-        return "\(imagesDirectory)/\(first)/\(second)/\(digest).\(fileExtension)"
+        return "\(directory)/\(first)/\(second)/\(digest).\(fileExtension)"
     }
 
     /// Writes `bytes` durably under their digest and returns the absolute path.
@@ -39,6 +51,26 @@ public struct ImageFileStore: Sendable {
     /// `sha256` must be the 64-character hex digest of `bytes` (the caller has computed it to
     /// verify the image); `fileExtension` is letters and digits only.
     public func store(_ bytes: [UInt8], sha256: String, fileExtension: String) throws(ImageFileError) -> String {
+        try place(bytes, sha256: sha256, fileExtension: fileExtension, to: imagesDirectory, durable: true)
+    }
+
+    /// Writes a thumbnail (JPEG bytes) under its digest and returns the absolute path.
+    ///
+    /// Temporary file and rename, but no fsync: a thumbnail is derived from an image that is
+    /// durable, is checked against its SHA-256 when read, and is made again when missing or
+    /// damaged — so ingestion does not pay two more fsyncs per image for it.
+    public func storeThumbnail(_ bytes: [UInt8], sha256: String) throws(ImageFileError) -> String {
+        try place(bytes, sha256: sha256, fileExtension: "jpg", to: thumbnailsDirectory, durable: false)
+    }
+
+    /// Removes a thumbnail found damaged, so it can be written again under the same digest.
+    public func removeThumbnail(sha256: String) {
+        unlink(thumbnailPath(sha256: sha256))
+    }
+
+    private func place(
+        _ bytes: [UInt8], sha256: String, fileExtension: String, to base: String, durable: Bool
+    ) throws(ImageFileError) -> String {
         let digest = sha256.lowercased()
         guard digest.utf8.count == 64, digest.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
             throw ImageFileError(path: root, operation: "store", reason: "\"\(sha256)\" is not a SHA-256 hex digest")
@@ -46,7 +78,7 @@ public struct ImageFileStore: Sendable {
         guard !fileExtension.isEmpty, fileExtension.utf8.allSatisfy({ Self.isAlphanumeric($0) }) else {
             throw ImageFileError(path: root, operation: "store", reason: "\"\(fileExtension)\" is not a file extension")
         }
-        let target = path(sha256: digest, fileExtension: fileExtension)
+        let target = Self.path(in: base, sha256: digest, fileExtension: fileExtension)
         var status = stat()
         if stat(target, &status) == 0 && Int(status.st_size) == bytes.count {
             return target
@@ -54,10 +86,10 @@ public struct ImageFileStore: Sendable {
 
         let directory = String(target[..<target.lastIndex(of: "/")!])
         let parent = String(directory[..<directory.lastIndex(of: "/")!])
-        try Self.makeDirectory(parent, syncParent: true)
-        try Self.makeDirectory(directory, syncParent: true)
+        try Self.makeDirectory(parent, syncParent: durable)
+        try Self.makeDirectory(directory, syncParent: durable)
 
-        let temporary = try writeTemporary(bytes, name: digest)
+        let temporary = try writeTemporary(bytes, name: digest, durable: durable)
         guard rename(temporary, target) == 0 else {
             let error = ImageFileError(path: target, operation: "rename", errno: errno)
             unlink(temporary)
@@ -65,7 +97,7 @@ public struct ImageFileStore: Sendable {
         }
         // The target directory's fsync makes the new name durable. The temporary name's removal
         // needs no fsync of its own: at worst a crash leaves a leftover that start-up deletes.
-        try Self.syncDirectory(directory)
+        if durable { try Self.syncDirectory(directory) }
         return target
     }
 
@@ -118,7 +150,7 @@ public struct ImageFileStore: Sendable {
 
     // MARK: Writing
 
-    private func writeTemporary(_ bytes: [UInt8], name: String) throws(ImageFileError) -> String {
+    private func writeTemporary(_ bytes: [UInt8], name: String, durable: Bool) throws(ImageFileError) -> String {
         var descriptor: Int32 = -1
         var temporary = ""
         // O_EXCL with a random suffix: concurrent writers of the same image never share a file.
@@ -142,7 +174,7 @@ public struct ImageFileStore: Sendable {
                 offset += written
             }
         }
-        if failure == nil && fsync(descriptor) != 0 {
+        if durable && failure == nil && fsync(descriptor) != 0 {
             failure = ImageFileError(path: temporary, operation: "fsync", errno: errno)
         }
         if close(descriptor) != 0 && failure == nil {

@@ -18,8 +18,11 @@ public protocol TaskIntakeStore: Sendable {
 public protocol TaskStatusStore: Sendable {
     /// A task with its results and errors; nil when unknown.
     func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail?
-    /// A page of tasks, optionally only those in `state`; `after` is the previous page's cursor.
-    func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage
+    /// A page of tasks, optionally only those in `state`; `after` is the previous page's cursor;
+    /// oldest first, or newest first (the dashboard's order).
+    func tasks(state: TaskState?, limit: Int, after cursor: String?, newestFirst: Bool) async throws(StoreError) -> TaskPage
+    /// The results of each of a page's tasks, in one snapshot (the dashboard's list).
+    func results(ofTasks taskUUIDs: [String]) async throws(StoreError) -> [String: [ResultRecord]]
     /// One result by image UUID; nil when unknown.
     func result(imageUUID: String) async throws(StoreError) -> ResultRecord?
     /// How many tasks are in each state (every state present).
@@ -95,4 +98,36 @@ public protocol IngestionStore: Sendable {
     func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int
 }
 
-extension TaskStore: TaskIntakeStore, TaskStatusStore, DeliveryStore, SubmissionStore, ReconciliationStore, IngestionStore {}
+extension TaskStatusStore {
+    /// A page of tasks, oldest first.
+    public func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage {
+        try await tasks(state: state, limit: limit, after: cursor, newestFirst: false)
+    }
+}
+
+/// What spend control needs: spend so far, and holding and releasing tasks over a budget.
+/// Consumer: `SpendGate` (Daemon/Runware/), the admin API's spend figures.
+public protocol SpendStore: Sendable {
+    /// Spend for a UTC day (`yyyy-MM-dd`), in total, the recent cost per image, images on their way and held tasks.
+    func spendSummary(day: String) async throws(StoreError) -> SpendSummary
+    /// Held tasks, oldest first.
+    func heldTasks(limit: Int) async throws(StoreError) -> [TaskRecord]
+    /// Holds a queued task with the reason; returns whether it was held.
+    @discardableResult
+    func hold(_ taskUUID: String, reason: String, at time: Double) async throws(StoreError) -> Bool
+    /// Puts held tasks back in the queue; returns how many were released.
+    @discardableResult
+    func release(_ taskUUIDs: [String], at time: Double) async throws(StoreError) -> Int
+    /// Spend per UTC day, most recent first.
+    func spendDays(limit: Int) async throws(StoreError) -> [SpendDay]
+}
+
+/// What the thumbnail route needs: recording a thumbnail made after the image was stored.
+/// Consumer: `AdminAPI` (`/v1/images/{imageUUID}/thumbnail`).
+public protocol ThumbnailStore: Sendable {
+    /// Records the thumbnail of a stored result.
+    func setThumbnail(imageUUID: String, sha256: String) async throws(StoreError)
+}
+
+extension TaskStore: TaskIntakeStore, TaskStatusStore, DeliveryStore, SubmissionStore, ReconciliationStore, IngestionStore,
+    SpendStore, ThumbnailStore {}

@@ -45,6 +45,8 @@ public struct ResultRecord: Sendable, Hashable {
     public var receivedVia: DeliverySource = .webhook
     /// How many times a fresh image URL was fetched from Runware after the old one expired.
     public var refetches: Int = 0
+    /// SHA-256 of the result's thumbnail (a JPEG, content-addressed beside the images), once made.
+    public var thumbnailSHA256: String? = nil
 
     /// Creates a record (the store builds these from rows).
     public init(
@@ -99,9 +101,15 @@ public struct StoredImage: Sendable, Hashable {
     public var sha256: String
     /// The absolute path of the file.
     public var path: String
+    /// SHA-256 of its thumbnail, when one was made from the pixels the verification decoded.
+    public var thumbnailSHA256: String?
 
     /// Creates a stored-image description.
-    public init(format: OutputFormat, width: Int, height: Int, byteSize: Int, sha256: String, path: String) {
+    public init(
+        format: OutputFormat, width: Int, height: Int, byteSize: Int, sha256: String, path: String,
+        thumbnailSHA256: String? = nil
+    ) {
+        self.thumbnailSHA256 = thumbnailSHA256
         self.format = format
         self.width = width
         self.height = height

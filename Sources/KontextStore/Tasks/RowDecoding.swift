@@ -11,12 +11,12 @@ enum RowDecoding {
     static let taskColumns = """
         task_uuid, state, request_json, request_hash, payload_json, number_results, output_format, \
         output_type, width, height, created_at, updated_at, submitted_at, finished_at, submit_attempts, \
-        error_code, error_message, submit_failures, submission_uncertain, last_polled_at
+        error_code, error_message, submit_failures, submission_uncertain, last_polled_at, held_reason
         """
 
     static let resultColumns = """
         image_uuid, task_uuid, state, source_kind, source_value, seed, nsfw, cost, raw_json, received_at, \
-        format, width, height, byte_size, sha256, path, stored_at, failure_reason, fetch_attempts, received_via, refetches
+        format, width, height, byte_size, sha256, path, stored_at, failure_reason, fetch_attempts, received_via, refetches, thumbnail_sha256
         """
 
     static let errorColumns = "id, task_uuid, code, message, parameter, raw_json, recorded_at"
@@ -25,7 +25,7 @@ enum RowDecoding {
     struct TaskColumns: SQLiteRowLayout {
         let taskUUID, state, requestJSON, requestHash, payloadJSON, numberResults, outputFormat, outputType,
             width, height, createdAt, updatedAt, submittedAt, finishedAt, submitAttempts, errorCode, errorMessage,
-            submitFailures, submissionUncertain, lastPolledAt: SQLiteColumn
+            submitFailures, submissionUncertain, lastPolledAt, heldReason: SQLiteColumn
 
         init(_ statement: SQLiteStatement) throws(StoreError) {
             taskUUID = try statement.column("task_uuid")
@@ -48,6 +48,7 @@ enum RowDecoding {
             submitFailures = try statement.column("submit_failures")
             submissionUncertain = try statement.column("submission_uncertain")
             lastPolledAt = try statement.column("last_polled_at")
+            heldReason = try statement.column("held_reason")
         }
     }
 
@@ -55,7 +56,7 @@ enum RowDecoding {
     struct ResultColumns: SQLiteRowLayout {
         let imageUUID, taskUUID, state, sourceKind, sourceValue, seed, nsfw, cost, rawJSON, receivedAt, format,
             width, height, byteSize, sha256, path, storedAt, failureReason, fetchAttempts, receivedVia,
-            refetches: SQLiteColumn
+            refetches, thumbnailSHA256: SQLiteColumn
 
         init(_ statement: SQLiteStatement) throws(StoreError) {
             imageUUID = try statement.column("image_uuid")
@@ -79,6 +80,7 @@ enum RowDecoding {
             fetchAttempts = try statement.column("fetch_attempts")
             receivedVia = try statement.column("received_via")
             refetches = try statement.column("refetches")
+            thumbnailSHA256 = try statement.column("thumbnail_sha256")
         }
     }
 
@@ -110,6 +112,7 @@ enum RowDecoding {
         record.submitFailures = row[c.submitFailures]
         record.submissionUncertain = row[c.submissionUncertain]
         record.lastPolledAt = row[c.lastPolledAt]
+        record.heldReason = row[c.heldReason]
         return record
     }
 
@@ -149,6 +152,7 @@ enum RowDecoding {
             fetchAttempts: row[c.fetchAttempts])
         record.receivedVia = try decode(DeliverySource.self, row[c.receivedVia], table: "results", column: "received_via", operation)
         record.refetches = row[c.refetches]
+        record.thumbnailSHA256 = row[c.thumbnailSHA256]
         return record
     }
 

@@ -41,6 +41,8 @@ public struct TaskRecord: Sendable, Hashable {
     public var submissionUncertain: Bool = false
     /// When the reconciler last asked Runware about this task.
     public var lastPolledAt: Double? = nil
+    /// Why the task is held (state `held`): the budget limit its estimated cost would cross.
+    public var heldReason: String? = nil
 
     /// Creates a record (the store builds these from rows).
     public init(

@@ -271,13 +271,13 @@ public final class TaskStore: Sendable {
             let changed = try db.run(
                 """
                 UPDATE results SET state = 'stored', format = ?, width = ?, height = ?, byte_size = ?, sha256 = ?,
-                    path = ?, stored_at = ?, failure_reason = NULL
+                    path = ?, stored_at = ?, failure_reason = NULL, thumbnail_sha256 = COALESCE(?, thumbnail_sha256)
                 WHERE image_uuid = ?
                 """,
                 [
                     .text(image.format.rawValue), .integer(Int64(image.width)), .integer(Int64(image.height)),
                     .integer(Int64(image.byteSize)), .text(image.sha256), .text(image.path), .double(time),
-                    .text(imageUUID),
+                    .text(image.thumbnailSHA256), .text(imageUUID),
                 ])
             guard changed == 1 else { throw StoreError.notFound("result", key: imageUUID, operation: "markResultStored") }
             return try Self.progressTask(ofImage: imageUUID, at: time, in: db, operation: "markResultStored")
@@ -358,7 +358,12 @@ public final class TaskStore: Sendable {
     /// `after` is the `nextCursor` of the previous page (nil for the first page); keyset
     /// pagination, so tasks created meanwhile never shift pages. Throws `.invalidInput` for a
     /// cursor this store did not produce.
-    public func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage {
+    ///
+    /// `newestFirst` walks the same index backwards (the dashboard's order); the cursor then
+    /// means "older than".
+    public func tasks(state: TaskState?, limit: Int, after cursor: String?, newestFirst: Bool = false) async throws(StoreError)
+        -> TaskPage
+    {
         var position: TaskPageCursor?
         if let cursor {
             guard let decoded = TaskPageCursor(encoded: cursor) else {
@@ -375,13 +380,15 @@ public final class TaskStore: Sendable {
                 values.append(.text(state.rawValue))
             }
             if let position {
-                conditions.append("(created_at > ? OR (created_at = ? AND task_uuid > ?))")
+                let beyond = newestFirst ? "<" : ">"
+                conditions.append("(created_at \(beyond) ? OR (created_at = ? AND task_uuid \(beyond) ?))")
                 values += [.double(position.createdAt), .double(position.createdAt), .text(position.taskUUID)]
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let order = newestFirst ? "created_at DESC, task_uuid DESC" : "created_at, task_uuid"
             values.append(.integer(Int64(limit + 1)))
             var tasks = try db.query(
-                "SELECT \(RowDecoding.taskColumns) FROM tasks \(filter) ORDER BY created_at, task_uuid LIMIT ?", values
+                "SELECT \(RowDecoding.taskColumns) FROM tasks \(filter) ORDER BY \(order) LIMIT ?", values
             ) { (row) throws(StoreError) in try RowDecoding.task(row, operation: "tasks") }
             // One row more than asked tells whether another page exists.
             var next: String?

@@ -103,5 +103,26 @@ enum TaskStoreSchema {
                 CREATE INDEX refused_results_by_seq ON refused_results(seq);
                 CREATE INDEX refused_results_by_task ON refused_results(task_uuid, seq);
                 """),
+        SchemaMigration(
+            version: 4, name: "spend control (held tasks, spend per UTC day kept by a trigger), thumbnails",
+            sql: """
+                ALTER TABLE tasks ADD COLUMN held_reason TEXT;
+                ALTER TABLE results ADD COLUMN thumbnail_sha256 TEXT;
+                -- Spend per UTC day, kept by the trigger below in the same transaction as the result
+                -- insert: no Swift on the webhook path, and a duplicate result (not inserted) costs nothing.
+                CREATE TABLE spend_days (
+                    day TEXT PRIMARY KEY NOT NULL,
+                    usd REAL NOT NULL,
+                    images INTEGER NOT NULL
+                );
+                INSERT INTO spend_days (day, usd, images)
+                    SELECT date(received_at, 'unixepoch'), SUM(cost), COUNT(*) FROM results
+                    WHERE cost IS NOT NULL GROUP BY 1;
+                CREATE TRIGGER results_spend AFTER INSERT ON results WHEN NEW.cost IS NOT NULL
+                BEGIN
+                    INSERT INTO spend_days (day, usd, images) VALUES (date(NEW.received_at, 'unixepoch'), NEW.cost, 1)
+                    ON CONFLICT(day) DO UPDATE SET usd = usd + excluded.usd, images = images + 1;
+                END;
+                """),
     ])
 }
