@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make fuzz`: builds every libFuzzer target in Fuzz/Targets against the package's own modules
+# `make fuzz`: builds every libFuzzer target in Fuzz/Targets (each with Fuzz/Shared) against the package's own modules
 # and runs each for FUZZ_SECONDS (default 60) from its committed seed corpus Fuzz/corpus/<target>/.
 #
 # Why not a SwiftPM target: an executable target linked with -sanitize=fuzzer lacks `<module>_main`
@@ -52,7 +52,7 @@ for target in $TARGETS; do
   echo "building fuzzer $target" >&2
   # shellcheck disable=SC2086
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$(echo "$target" | tr - _)" \
-    -I "$BIN/Modules" $MAPS $INCLUDES "Fuzz/Targets/$target.swift" "${OBJECTS[@]}" $LIBS \
+    -I "$BIN/Modules" $MAPS $INCLUDES "Fuzz/Targets/$target.swift" Fuzz/Shared/*.swift "${OBJECTS[@]}" $LIBS \
     -o "$BUILD/fuzzers/$target" 2> >(grep -v "Cannot export local symbol" >&2)
 done
 [ "${FUZZ_ONLY_BUILD:-0}" = 1 ] && exit 0
@@ -62,14 +62,18 @@ run_one() {
   target=$1
   mkdir -p "$BUILD/corpus/$target" "Fuzz/crashes/$target"
   log="$BUILD/fuzzers/$target.log"
+  started=$(date +%s)
   if "$BUILD/fuzzers/$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -rss_limit_mb=2048 \
       -artifact_prefix="Fuzz/crashes/$target/" "$BUILD/corpus/$target" "Fuzz/corpus/$target" >"$log" 2>&1; then
     result="no crash"
   else
     result="CRASH (input in Fuzz/crashes/$target/)"
   fi
+  elapsed=$(( $(date +%s) - started ))
+  # The final stats (no crash), or the last status line libFuzzer printed before a crash.
   runs=$(awk '/^stat::number_of_executed_units/ {print $2}' "$log")
-  echo "fuzz $target: ${runs:-?} executions in ${FUZZ_SECONDS} s, $result (log $log)"
+  [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+  echo "fuzz $target: ${runs:-?} executions in ${elapsed} s, $result (log $log)"
   [ "$result" = "no crash" ]
 }
 export -f run_one

@@ -1,25 +1,8 @@
-// libFuzzer target: the webp structure check, then — for what it accepts — the decode check
-// the ingestor runs next (libpng/libjpeg-turbo/libwebp through the CImageCodecs shim), with the
-// same bounds. Anything the structure check passes must be safe to hand to the decoder.
-import CImageCodecs
+// libFuzzer target: the webp structure check together with the decode check (Fuzz/Shared/ImageChecks.swift).
 import KontextCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    guard case .success(let image) = ImageVerifier.verify(bytes, expectedFormat: .webp, expectedSize: nil) else { return 0 }
-    guard ImageBounds.kontext.violation(ImageSize(width: image.width, height: image.height)) == nil else {
-        fatalError("verified an image beyond the bounds: \(image)")
-    }
-    var width: Int32 = 0
-    var height: Int32 = 0
-    var message = [CChar](repeating: 0, count: 256)
-    bytes.withUnsafeBufferPointer { buffer in
-        message.withUnsafeMutableBufferPointer { text in
-            _ = kx_webp_decode_check(
-                buffer.baseAddress!, buffer.count, Int32(ImageBounds.kontext.maximumSide), ImageBounds.kontext.maximumPixels,
-                &width, &height, text.baseAddress, text.count)
-        }
-    }
+    checkImage(data, size, as: .webp)
     return 0
 }

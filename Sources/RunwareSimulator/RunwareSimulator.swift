@@ -11,8 +11,10 @@ import Logging
 /// result with Runware's retry policy, serves reference JPEGs at `/assets/inputs/<name>.jpg`,
 /// and reports its state at `GET /sim/state`. Prompt markers (`SimulatorHook`) make it reject,
 /// fail or corrupt on purpose; `SimulatorConfiguration.faults` (`FaultPlan`) injects faults at
-/// random rates: missed, repeated, late or early webhooks, broken downloads, expiring URLs, and
-/// refused, hung or dropped submissions.
+/// random rates: missed, repeated, late or early webhooks, broken downloads, expiring URLs,
+/// refused, hung or dropped submissions, and what the real service can send that a tidy one
+/// would not (progress frames, the SDK's nested error items, 404/5xx to `getResponse`,
+/// `taskFailedOrNotFound`, results out of order or after a client's deadline).
 ///
 /// Lifecycle: `start()` once, `stop()` once; a stopped simulator cannot be restarted.
 public final class RunwareSimulator: Sendable {
@@ -99,6 +101,10 @@ public final class RunwareSimulator: Sendable {
 
     /// How many times the task `taskUUID` was run (and paid for): 0 or 1.
     public func timesRun(_ taskUUID: String) -> Int { service.runCounts[taskUUID.lowercased()] ?? 0 }
+
+    /// How many generations and webhook deliveries (retries included) are still under way; 0
+    /// once the simulator has nothing more to send, which tests wait for instead of sleeping.
+    public var workInFlight: Int { service.workInFlight }
 
     /// The fault plan in force: `configuration.faults` until `replaceFaults(_:)`.
     public var faults: FaultPlan { service.faults.plan }

@@ -14,12 +14,16 @@ struct TaskSpec: Sendable, Hashable {
         case reject
         /// `[sim:corrupt]`: every image is damaged; none may be stored, the task must end failed.
         case corrupt
+        /// `[sim:late]`: the results come after the daemon's deadline (`reconcile.giveUpAfter`):
+        /// the task must end failed with `deadlineExceeded`, and every late result whose webhook
+        /// the daemon acknowledged must still be stored.
+        case late
 
         /// The final state the daemon must reach.
         var finalState: TaskState {
             switch self {
             case .normal: .completed
-            case .fail, .corrupt: .failed
+            case .fail, .corrupt, .late: .failed
             case .reject: .rejected
             }
         }
@@ -41,6 +45,7 @@ struct TaskSpec: Sendable, Hashable {
         case .fail: marker = " " + SimulatorHook.fail.rawValue
         case .reject: marker = " " + SimulatorHook.reject.rawValue
         case .corrupt: marker = " " + SimulatorHook.corrupt.rawValue
+        case .late: marker = " " + SimulatorHook.late.rawValue
         }
         return .object([
             "taskType": .string("imageInference"),
@@ -71,8 +76,8 @@ struct TaskSpec: Sendable, Hashable {
     }
 
     /// `count` tasks drawn from `seed`: mostly one result, some 2–4; JPG, PNG and WEBP; URL and
-    /// base64Data; a few failing, rejected and corrupt by design (at least one of each
-    /// when `count` > 33; corrupt ones are inline PNG).
+    /// base64Data; a few failing, rejected, corrupt and late by design (at least one of each
+    /// when `count` > 41).
     static func workload(count: Int, seed: UInt64) -> [TaskSpec] {
         var random = SplitMix64(seed: seed)
         let sizes = [ImageSize(width: 1024, height: 1024), ImageSize(width: 1248, height: 832), ImageSize(width: 832, height: 1248)]
@@ -82,6 +87,7 @@ struct TaskSpec: Sendable, Hashable {
             case 7: design = .fail
             case 19: design = .reject
             case 33: design = .corrupt
+            case 41: design = .late
             default: design = .normal
             }
             let roll = Int.random(in: 0..<100, using: &random)

@@ -125,10 +125,10 @@ import Testing
                      {"taskUUID":"t-5","imageUUID":"i-5","status":"queued-somewhere"}]}
             """)
         #expect(envelope.items == [
-            .pending(taskUUID: "t-5", taskType: "imageInference", status: nil),
-            .pending(taskUUID: "t-5", taskType: "getResponse", status: "processing"),
-            .pending(taskUUID: "t-5", taskType: nil, status: "pending"),
-            .pending(taskUUID: "t-5", taskType: nil, status: "queued-somewhere"),
+            .pending(RunwareProgress(taskUUID: "t-5", taskType: "imageInference")),
+            .pending(RunwareProgress(taskUUID: "t-5", taskType: "getResponse", status: "processing")),
+            .pending(RunwareProgress(taskUUID: "t-5", status: "pending")),
+            .pending(RunwareProgress(taskUUID: "t-5", status: "queued-somewhere", imageUUID: "i-5")),
         ])
     }
 
@@ -153,34 +153,96 @@ import Testing
         #expect(try RunwareEnvelope.parse(value).results.map(\.imageUUID) == ["i"])
     }
 
-    struct Malformed: Sendable, CustomTestStringConvertible {
+    @Test func unreadableBodiesThrow() {
+        #expect(parseError("not json")?.message.contains("not JSON") == true)
+        #expect(parseError("17")?.message.contains("integer") == true)
+        #expect(parseError(#""text""#)?.message.contains("string") == true)
+    }
+
+    /// One body per row: what it holds understood, and each unrecognised item's place and words
+    /// of its reason. An odd item never hides the others.
+    struct Shape: Sendable, CustomTestStringConvertible {
         let body: String
-        let mentions: [String]
+        let results: [String]
+        let failures: [String]
+        let pending: Int
+        let unrecognised: [(place: String, mentions: [String])]
         var testDescription: String { body }
     }
 
-    static let malformed: [Malformed] = [
-        Malformed(body: "not json", mentions: ["not JSON"]),
-        Malformed(body: "[1,2]", mentions: ["array", "expected an object"]),
-        Malformed(body: #"{"data":{"taskUUID":"t"}}"#, mentions: ["\"data\"", "object", "expected an array"]),
-        Malformed(body: #"{"errors":"boom"}"#, mentions: ["\"errors\"", "string"]),
-        Malformed(body: #"{"data":[{"taskUUID":"t","imageUUID":"a","imageURL":"u"},{"taskUUID":"t","imageUUID":"b","imageURL":"u"},{"taskUUID":"t","imageUUID":"c"}]}"#,
-                  mentions: ["data[2]", "imageUUID c", "no image field"]),
-        Malformed(body: #"{"taskUUID":"t","imageUUID":"i","imageURL":"u","imageBase64Data":"QUJD"}"#,
-                  mentions: ["body", "several image fields", "imageURL", "imageBase64Data"]),
-        Malformed(body: #"{"data":[{"imageUUID":"i","imageURL":"u"}]}"#, mentions: ["data[0]", "no taskUUID"]),
-        Malformed(body: #"{"data":[{"taskType":"imageInference"}]}"#, mentions: ["data[0]", "no taskUUID"]),
-        Malformed(body: #"{"data":[42]}"#, mentions: ["data[0]", "integer"]),
-        Malformed(body: #"{"data":[{"taskUUID":7,"imageUUID":"i","imageURL":"u"}]}"#, mentions: ["data[0]", "taskUUID", "integer"]),
-        Malformed(body: #"{"data":[{"taskUUID":"t","imageUUID":"i","imageURL":""}]}"#, mentions: ["data[0]", "imageURL", "empty"]),
-        Malformed(body: #"{"errors":[17]}"#, mentions: ["errors[0]"]),
-        Malformed(body: "{}", mentions: ["body", "no taskUUID"]),
+    static let shapes: [Shape] = [
+        // A progress frame (runware-sdk 1.8: imageUUID without an image field) is not a result.
+        Shape(body: #"{"taskUUID":"t","imageUUID":"i","status":"processing","progress":40}"#, results: [], failures: [], pending: 1, unrecognised: []),
+        Shape(body: #"{"taskUUID":"t","imageUUID":"i"}"#, results: [], failures: [], pending: 1, unrecognised: []),
+        // status success with no image: understood, nothing to store.
+        Shape(body: #"{"taskUUID":"t","taskType":"imageInference","status":"success"}"#, results: [], failures: [], pending: 1, unrecognised: []),
+        // A bare JSON array of items.
+        Shape(body: #"[{"taskUUID":"t","imageUUID":"a","imageURL":"u"},{"taskUUID":"t","status":"processing"}]"#, results: ["a"], failures: [], pending: 1, unrecognised: []),
+        Shape(body: "[]", results: [], failures: [], pending: 0, unrecognised: []),
+        Shape(body: "{}", results: [], failures: [], pending: 0, unrecognised: []),
+        // The SDK's nested error item, and flat ones.
+        Shape(body: #"{"data":[{"taskUUID":"t","status":"error","error":{"code":"inferenceError","message":"m"}}]}"#, results: [], failures: ["inferenceError"], pending: 0, unrecognised: []),
+        Shape(body: #"{"taskUUID":"t","error":{"code":"taskFailed","message":"m"}}"#, results: [], failures: ["taskFailed"], pending: 0, unrecognised: []),
+        Shape(body: #"[{"taskUUID":"t","status":"error","code":"timeoutProvider","message":"m"}]"#, results: [], failures: ["timeoutProvider"], pending: 0, unrecognised: []),
+        // Odd items beside good ones.
+        Shape(body: #"{"data":[{"taskUUID":"t","imageUUID":"a","imageURL":"u"},{"taskUUID":"t","imageUUID":"b","imageURL":"u"},42]}"#,
+              results: ["a", "b"], failures: [], pending: 0, unrecognised: [("data[2]", ["integer"])]),
+        Shape(body: #"{"data":[{"taskUUID":"t","imageUUID":"a","imageURL":"u","imageBase64Data":"QUJD"},{"taskUUID":"t","imageUUID":"b","imageURL":"u"}]}"#,
+              results: ["b"], failures: [], pending: 0, unrecognised: [("data[0]", ["several image fields", "imageURL", "imageBase64Data"])]),
+        Shape(body: #"{"data":[{"imageUUID":"i","imageURL":"u"}]}"#, results: [], failures: [], pending: 0, unrecognised: [("data[0]", ["no taskUUID"])]),
+        Shape(body: #"{"data":[{"taskUUID":"t","imageURL":"u"}]}"#, results: [], failures: [], pending: 0, unrecognised: [("data[0]", ["no imageUUID"])]),
+        Shape(body: #"{"data":[{"taskType":"imageInference"}]}"#, results: [], failures: [], pending: 0, unrecognised: [("data[0]", ["no taskUUID"])]),
+        Shape(body: #"{"data":[{"taskUUID":7,"imageUUID":"i","imageURL":"u"}]}"#, results: [], failures: [], pending: 0, unrecognised: [("data[0]", ["taskUUID", "integer"])]),
+        Shape(body: #"{"data":[{"taskUUID":"t","imageUUID":"i","imageURL":""}]}"#, results: [], failures: [], pending: 0, unrecognised: [("data[0]", ["imageURL", "empty"])]),
+        Shape(body: #"{"data":"boom","errors":[{"code":"x","taskUUID":"t"}]}"#, results: [], failures: ["x"], pending: 0, unrecognised: [("data", ["\"data\"", "string", "expected an array"])]),
+        Shape(body: #"{"data":{"taskUUID":"t","imageUUID":"a","imageURL":"u"}}"#, results: ["a"], failures: [], pending: 0, unrecognised: []),
+        Shape(body: #"{"errors":[17,{"code":"y"}]}"#, results: [], failures: ["y"], pending: 0, unrecognised: [("errors[0]", ["integer"])]),
+        Shape(body: #"{"errors":"boom"}"#, results: [], failures: ["unknown"], pending: 0, unrecognised: []),
+        Shape(body: #"{"error":42,"taskUUID":"t"}"#, results: [], failures: [], pending: 0, unrecognised: [("error", ["integer"])]),
     ]
 
-    @Test(arguments: malformed) func malformedBodiesNameTheProblem(_ item: Malformed) throws {
-        let error = try #require(parseError(item.body))
-        for word in item.mentions {
-            #expect(error.message.contains(word), "\(error.message) should mention \(word)")
+    @Test(arguments: shapes) func itemByItem(_ shape: Shape) throws {
+        let envelope = try parse(shape.body)
+        #expect(envelope.results.map(\.imageUUID) == shape.results)
+        #expect(envelope.failures.map(\.code) == shape.failures)
+        #expect(envelope.progress.count == shape.pending)
+        #expect(envelope.unrecognised.count == shape.unrecognised.count)
+        #expect(envelope.understoodCount == shape.results.count + shape.failures.count + shape.pending)
+        for (item, expected) in zip(envelope.unrecognised, shape.unrecognised) {
+            #expect(item.place == expected.place)
+            for word in expected.mentions {
+                #expect(item.reason.contains(word), "\(item.reason) should mention \(word)")
+            }
         }
+    }
+
+    @Test func progressFrameKeepsItsFields() throws {
+        let frame = try #require(try parse(#"{"taskUUID":"t","imageUUID":"i","status":"processing","progress":0.4,"resultIndex":1}"#).progress.first)
+        #expect(frame == RunwareProgress(taskUUID: "t", status: "processing", imageUUID: "i", progress: 0.4, resultIndex: 1))
+    }
+
+    @Test func resultIndexIsRead() throws {
+        let result = try #require(try parse(#"{"taskUUID":"t","imageUUID":"i","imageURL":"u","resultIndex":3}"#).results.first)
+        #expect(result.resultIndex == 3)
+    }
+
+    @Test func nestedErrorItemKeepsCodeMessageAndTask() throws {
+        let error = try #require(try parse(#"{"data":[{"taskUUID":"t-7","status":"error","error":{"code":"processingFailed","message":"GPU fell over"}}]}"#).failures.first)
+        #expect(error.code == "processingFailed")
+        #expect(error.message == "GPU fell over")
+        #expect(error.taskUUID == "t-7")
+    }
+
+    @Test func newsGroupsItemsByTask() throws {
+        let envelope = try parse("""
+            {"data":[{"taskUUID":"A","imageUUID":"a","imageURL":"u"},{"taskUUID":"b","status":"processing"},{"taskUUID":"a","imageUUID":"x","imageURL":""}],
+             "errors":[{"code":"taskNotFound","taskUUID":"c"},{"code":"z"}]}
+            """)
+        let news = RunwareTaskNews.byTask(envelope)
+        #expect(news["a"]?.results.map(\.imageUUID) == ["a"])
+        #expect(news["a"]?.unrecognised.count == 1)
+        #expect(news["b"]?.mentioned == true)
+        #expect(news["c"]?.failures.map(\.code) == ["taskNotFound"])
+        #expect(news.count == 3)
     }
 }

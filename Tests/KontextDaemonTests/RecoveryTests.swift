@@ -92,7 +92,7 @@ import Testing
                 return ScriptedRunware.acknowledge(tasks)
             }
             if tasks.first?["taskType"] == .string("getResponse") {
-                return ScriptedRunware.error(400, code: "invalidTaskUUID", taskUUID: uuid)
+                return ScriptedRunware.error(400, code: "taskNotFound", taskUUID: uuid)
             }
             // The resend: Runware had it after all.
             return ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid)
@@ -166,6 +166,69 @@ import Testing
         #expect(health["repairs"]?.int64Value == 1)
         let metrics = try await harness.raw("GET", harness.adminURL + "/metrics")
         #expect(String(decoding: metrics.body, as: UTF8.self).contains("kontextd_reconciler_repairs_total 1"))
+        await harness.stop()
+        await runware.stop()
+    }
+
+    @Test func aResendAfterTaskFailedOrNotFoundThatMeetsAConflictFailsTheTask() async throws {
+        let uuid = "42111111-2222-4333-8444-555555555555"
+        let runware = try await ScriptedRunware.start { _, tasks, index in
+            if index == 0 {
+                try? await Task.sleep(for: .seconds(2))
+                return ScriptedRunware.acknowledge(tasks)
+            }
+            if tasks.first?["taskType"] == .string("getResponse") {
+                return ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid)
+            }
+            // Runware had it (it ran and failed): counted as accepted, this would wait forever.
+            return ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid)
+        }
+        let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
+        try await submit(harness, uuid: uuid)
+        let detail = try await harness.waitForFinal(uuid, timeout: 20)
+        #expect(detail["state"] == .string("failed"))
+        #expect(detail["error"]?["code"] == .string("taskFailedOrNotFound"))
+        #expect(detail["error"]?["message"]?.stringValue?.contains("ran and failed") == true)
+        #expect(runware.count(taskType: "imageInference") == 2)
+        await harness.stop()
+        await runware.stop()
+    }
+
+    @Test func aResendAfterTaskFailedOrNotFoundThatRunwareTakesRuns() async throws {
+        let uuid = "42211111-2222-4333-8444-555555555555"
+        let runware = try await ScriptedRunware.start { _, tasks, index in
+            if index == 0 {
+                try? await Task.sleep(for: .seconds(2))
+                return ScriptedRunware.acknowledge(tasks)
+            }
+            if tasks.first?["taskType"] == .string("getResponse") {
+                return ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid)
+            }
+            // Runware never had it: the resend is simply accepted.
+            return ScriptedRunware.acknowledge(tasks)
+        }
+        let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
+        try await submit(harness, uuid: uuid)
+        let detail = try await harness.waitFor(uuid, timeout: 20) { $0["state"] == .string("submitted") }
+        #expect(detail["state"] == .string("submitted"))
+        #expect(runware.count(taskType: "imageInference") == 2)
+        await harness.stop()
+        await runware.stop()
+    }
+
+    @Test func conflictTaskUUIDOnAFirstSendRejectsTheTask() async throws {
+        let uuid = "43111111-2222-4333-8444-555555555555"
+        let runware = try await ScriptedRunware.start { _, _, _ in
+            ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid)
+        }
+        let harness = try await daemon(runware)
+        try await submit(harness, uuid: uuid)
+        let detail = try await harness.waitForFinal(uuid, timeout: 20)
+        #expect(detail["state"] == .string("rejected"))
+        #expect(detail["error"]?["code"] == .string("taskUUIDTaken"))
+        #expect(detail["error"]?["message"]?.stringValue?.contains("another Runware task") == true)
+        #expect(runware.count(taskType: "imageInference") == 1)
+        #expect(runware.count(taskType: "getResponse") == 0)
         await harness.stop()
         await runware.stop()
     }

@@ -68,10 +68,89 @@ import Testing
         try await store.markSubmitted(["old"], at: 100)
         try await store.markSubmitted(["new"], at: 190)
         #expect(try await store.overdueTasks(submittedBefore: 150, polledBefore: 200, limit: 10).map(\.taskUUID) == ["old"])
-        try await store.markPolled(["old"], at: 180)
+        try await store.recordPolls([PollRecord(taskUUID: "old", outcome: "200: still running")], at: 180)
         #expect(try await store.overdueTasks(submittedBefore: 150, polledBefore: 170, limit: 10).isEmpty)
         #expect(try await store.overdueTasks(submittedBefore: 150, polledBefore: 190, limit: 10).map(\.taskUUID) == ["old"])
         #expect(try await store.task("old")?.task.lastPolledAt == 180)
+        await store.close()
+    }
+
+    @Test func overdueTasksComeLeastRecentlyPolledFirstWhateverThePollFound() async throws {
+        let (store, directory) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for uuid in ["a", "b", "c"] { _ = try await store.enqueue(newTask(uuid)) }
+        try await store.markSubmitted(["a"], at: 10)
+        try await store.markSubmitted(["b"], at: 20)
+        try await store.markSubmitted(["c"], at: 30)
+        // "a", the oldest, keeps failing: each failed poll still sends it to the back.
+        try await store.recordPolls([PollRecord(taskUUID: "a", outcome: "404", error: "getResponse answered 404")], at: 100)
+        #expect(try await store.overdueTasks(submittedBefore: 200, polledBefore: 200, limit: 2).map(\.taskUUID) == ["b", "c"])
+        try await store.recordPolls([PollRecord(taskUUID: "b", outcome: "200: no news"), PollRecord(taskUUID: "c", outcome: "200: no news")], at: 110)
+        #expect(try await store.overdueTasks(submittedBefore: 200, polledBefore: 200, limit: 3).map(\.taskUUID) == ["a", "b", "c"])
+        let polled = try #require(try await store.task("a")?.task)
+        #expect(polled.pollCount == 1)
+        #expect(polled.lastPollOutcome == "404")
+        #expect(polled.lastPollError == "getResponse answered 404")
+        await store.close()
+    }
+
+    @Test func deadlineCandidatesCarryTheirResultCounts() async throws {
+        let (store, directory) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await store.enqueue(newTask("a", results: 3))
+        _ = try await store.enqueue(newTask("late"))
+        try await store.markSubmitted(["a"], at: 10)
+        try await store.markSubmitted(["late"], at: 500)
+        _ = try await store.recordDelivery(taskUUID: "a", source: .webhook, rawBody: [1], results: [result("i1", task: "a"), result("i2", task: "a")], failures: [], at: 20)
+        try await store.markResultStored(imageUUID: "i1", image: StoredImage(format: .jpg, width: 1, height: 1, byteSize: 1, sha256: String(repeating: "a", count: 64), path: "/x"), at: 30)
+        let candidates = try await store.submittedTasksWithCounts(submittedBefore: 100, limit: 10)
+        #expect(candidates.map(\.task.taskUUID) == ["a"])
+        #expect(candidates.first?.announced == 2)
+        #expect(candidates.first?.stored == 1)
+        await store.close()
+    }
+
+    @Test func aTaskEndedAtItsDeadlineStillTakesItsLateResultsAndNoOtherFailedTaskDoes() async throws {
+        let (store, directory) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for uuid in ["late", "broken"] {
+            _ = try await store.enqueue(newTask(uuid, results: 2))
+            try await store.markSubmitted([uuid], at: 1)
+        }
+        try await store.failTask("late", code: "deadlineExceeded", message: "2 of 2 results never arrived", at: 1201)
+        try await store.failTask("broken", code: "inferenceError", message: "GPU fell over", at: 5)
+        let late = try await store.recordDelivery(
+            taskUUID: "late", source: .webhook, rawBody: [1], results: [result("l1", task: "late"), result("l2", task: "late")],
+            failures: [], at: 1300)
+        #expect(late.newResults == ["l1", "l2"])
+        #expect(late.state == .failed)
+        let extra = try await store.recordDelivery(
+            taskUUID: "late", source: .webhook, rawBody: [2], results: [result("l3", task: "late")], failures: [], at: 1301)
+        #expect(extra.refusedResults == ["l3"])
+        let refused = try await store.recordDelivery(
+            taskUUID: "broken", source: .webhook, rawBody: [3], results: [result("b1", task: "broken")], failures: [], at: 6)
+        #expect(refused.newResults.isEmpty && refused.refusedResults == ["b1"])
+        await store.close()
+    }
+
+    @Test func sendsAreCountedAndUnrecognisedItemsKeptOnceBesideTheirTask() async throws {
+        let (store, directory) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await store.enqueue(newTask("a", results: 2))
+        try await store.recordSends(["a"])
+        try await store.recordSends(["a"])
+        let odd = IncomingUnrecognised(place: "data[1]", reason: "a JSON integer, expected an object", rawJSON: "42")
+        let first = try await store.recordDelivery(
+            taskUUID: "a", source: .webhook, rawBody: [1], results: [result("i1", task: "a")], failures: [], unrecognised: [odd], at: 2)
+        #expect(first.unrecognisedRecorded == 1)
+        let again = try await store.recordDelivery(
+            taskUUID: "a", source: .webhook, rawBody: [1], results: [result("i1", task: "a")], failures: [], unrecognised: [odd], at: 3)
+        #expect(again.unrecognisedRecorded == 0)
+        let detail = try #require(try await store.task("a"))
+        #expect(detail.task.sendCount == 2)
+        #expect(detail.unrecognised.map(\.place) == ["data[1]"])
+        #expect(detail.unrecognised.first?.source == .webhook)
+        #expect(detail.unrecognised.first?.rawJSON == "42")
         await store.close()
     }
 

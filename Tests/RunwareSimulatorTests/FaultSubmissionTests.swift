@@ -36,7 +36,7 @@ struct FaultSubmissionTests {
         #expect(session.simulator.faultCounts()[FaultKind.submitError.rawValue] == 20)
         // getResponse is not a submission: it is answered, and knows nothing of refused tasks.
         let poll = try await session.poll(uuids[0])
-        #expect(poll.errorItems.first?["code"] == .string("invalidTaskUUID"))
+        #expect(poll.errorItems.first?["code"] == .string("taskNotFound"))
         await session.stop()
     }
 

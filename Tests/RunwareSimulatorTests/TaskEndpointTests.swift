@@ -202,6 +202,7 @@ struct TaskEndpointTests {
         #expect(early.status == 200)
         #expect(early.body.dataItems == [.object([
             "taskType": .string("imageInference"), "taskUUID": .string(uuid), "status": .string("processing"),
+            "resultIndex": .integer(0), "progress": .integer(0),
         ])])
         let finished = await eventually {
             await Self.send(service, [TaskFixture.getResponse(uuid)]).body.dataItems
@@ -211,9 +212,11 @@ struct TaskEndpointTests {
         let final = await Self.send(service, [TaskFixture.getResponse(uuid)]).body.dataItems
         #expect(final.count == 2)
         #expect(final.allSatisfy { $0["imageURL"] != nil && $0["imageUUID"] != nil && $0["seed"] != nil })
+        #expect(Set(final.compactMap { $0["resultIndex"] }) == [.integer(0), .integer(1)])
         let unknown = await Self.send(service, [TaskFixture.getResponse(TaskFixture.uuid())])
         #expect(unknown.status == 400)
         #expect(unknown.body.errorItems.first?["parameter"] == .string("taskUUID"))
+        #expect(unknown.body.errorItems.first?["code"] == .string("taskNotFound"))
         await service.stop()
     }
 
@@ -250,7 +253,8 @@ struct TaskEndpointTests {
         #expect(post.url == "http://receiver.test/hook?token=abc")
         let body = try JSONCoding.parse(post.body)
         let error = try #require(variant == .wrapped ? body.errorItems.first : body)
-        #expect(error["code"] == .string("inferenceFailed"))
+        #expect(error["code"] == .string(RunwareErrorObject.generationFailureCode(for: uuid)))
+        #expect(RunwareErrorObject.generationFailureCodes.contains(error["code"]?.stringValue ?? ""))
         #expect(error["status"] == .string("error"))
         #expect(error["taskUUID"] == .string(uuid))
         #expect(service.generatedImages.isEmpty)

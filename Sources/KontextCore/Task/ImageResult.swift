@@ -27,13 +27,16 @@ public struct ImageResult: Sendable, Hashable {
     public var cost: Double?
     /// `"success"`, or nil when Runware sent no status.
     public var status: String?
+    /// Which of the task's results this is (`resultIndex`), when Runware said so.
+    public var resultIndex: Int?
     /// The item exactly as received, unknown fields included, for storage.
     public var raw: JSONValue
 
     /// Creates a result from its parts.
     public init(
         taskUUID: String, imageUUID: String, source: ImageSource, seed: UInt64? = nil,
-        nsfwContent: Bool? = nil, cost: Double? = nil, status: String? = nil, raw: JSONValue
+        nsfwContent: Bool? = nil, cost: Double? = nil, status: String? = nil, resultIndex: Int? = nil,
+        raw: JSONValue
     ) {
         self.taskUUID = taskUUID
         self.imageUUID = imageUUID
@@ -42,6 +45,7 @@ public struct ImageResult: Sendable, Hashable {
         self.nsfwContent = nsfwContent
         self.cost = cost
         self.status = status
+        self.resultIndex = resultIndex
         self.raw = raw
     }
 }

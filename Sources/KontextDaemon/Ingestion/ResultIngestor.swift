@@ -28,10 +28,12 @@ final class ResultIngestor: Sendable {
     private let threadPool: NIOThreadPool
     private let clock: any DaemonClock
     private let logger: Logger
-    private let schedule = RetrySchedule(initial: 1, maximum: 60)
+    private let schedule = RetrySchedule.imageFetch
     /// Results waiting out a backoff, with the monotonic instant they may be tried again (in
     /// memory: after a restart every pending result is simply tried at once).
     private let notBefore = Mutex([String: ContinuousClock.Instant]())
+    /// Expired-URL refreshes in a row that got no usable answer, per image (see `askAgainLater`).
+    private let unansweredRefreshes = Mutex([String: Int]())
     /// What each task expects of its images (format, size): fixed once a task exists, so it is
     /// read from the store once per task, not once per image. Bounded: cleared when it grows large.
     private let expectations = Mutex([String: (format: OutputFormat, size: ImageSize?)]())
@@ -233,17 +235,31 @@ final class ResultIngestor: Sendable {
 
     /// Asks Runware for a fresh URL of an expired image; true when the result now has one to try.
     private func refreshURL(of result: ResultRecord) async -> Bool {
-        guard let api, result.refetches < configuration.maxRefetches else { return false }
+        guard let api else { return false }
+        guard result.refetches < configuration.maxRefetches else {
+            logger.warning(
+                "image URL expired again after \(result.refetches) fresh URLs (images.maxRefetches)", metadata: ["image": "\(result.imageUUID)"])
+            return false
+        }
         let answer: RunwareAPI.Answer
         do {
             answer = try await api.getResponse([result.taskUUID])
         } catch {
             // Runware unreachable: try the refresh again later rather than fail the image now.
-            postpone(result.imageUUID, failures: 2)
-            return true
+            return await askAgainLater(result, why: "getResponse failed: \(error)")
         }
+        guard (200..<300).contains(answer.status) || answer.status == 400, answer.envelope != nil else {
+            // A 404, a 5xx or an unreadable body says nothing about the image: ask again later.
+            return await askAgainLater(result, why: "getResponse answered \(answer.status)")
+        }
+        unansweredRefreshes.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
         let fresh = answer.news()[result.taskUUID]?.results.first { $0.imageUUID.lowercased() == result.imageUUID }
-        guard case .url(let url)? = fresh?.source, url != result.sourceValue else { return false }
+        guard case .url(let url)? = fresh?.source, url != result.sourceValue else {
+            logger.warning(
+                "getResponse has no fresh URL for an expired image",
+                metadata: ["image": "\(result.imageUUID)", "status": "\(answer.status)", "found": "\(fresh != nil)"])
+            return false
+        }
         do {
             let count = try await store.replaceResultSource(imageUUID: result.imageUUID, sourceValue: url)
             metrics.refetches.increment()
@@ -254,6 +270,25 @@ final class ResultIngestor: Sendable {
         } catch {
             return false
         }
+    }
+
+    /// Puts off a refresh Runware could not answer (unreachable, 404, 5xx, unreadable). Counted
+    /// apart from download attempts, so flaky polls do not use up an image's download budget,
+    /// and bounded by `images.maxFetchAttempts` in a row, so an image whose refresh never gets
+    /// an answer still fails (and its task ends). In memory: a restart grants a fresh round.
+    private func askAgainLater(_ result: ResultRecord, why: String) async -> Bool {
+        let asks = unansweredRefreshes.withLock { counts -> Int in
+            counts[result.imageUUID, default: 0] += 1
+            return counts[result.imageUUID] ?? 1
+        }
+        guard asks < configuration.maxFetchAttempts else {
+            unansweredRefreshes.withLock { _ = $0.removeValue(forKey: result.imageUUID) }
+            logger.warning("no fresh URL for an expired image after \(asks) unanswered asks", metadata: ["image": "\(result.imageUUID)", "why": "\(why)"])
+            return false
+        }
+        logger.notice("no fresh URL for an expired image yet; asking again later", metadata: ["image": "\(result.imageUUID)", "why": "\(why)"])
+        postpone(result.imageUUID, failures: asks)
+        return true
     }
 
     private func postpone(_ imageUUID: String, failures: Int) {

@@ -21,6 +21,14 @@ enum TaskRendering {
         if let submittedAt = task.submittedAt { object["submittedAt"] = .double(submittedAt) }
         if let finishedAt = task.finishedAt { object["finishedAt"] = .double(finishedAt) }
         if let reason = task.heldReason { object["heldReason"] = .string(reason) }
+        if let polledAt = task.lastPolledAt {
+            var poll: [String: JSONValue] = [
+                "at": .double(polledAt), "count": .integer(Int64(task.pollCount)),
+                "outcome": .string(task.lastPollOutcome ?? ""),
+            ]
+            if let error = task.lastPollError { poll["error"] = .string(error) }
+            object["lastPoll"] = .object(poll)
+        }
         if let code = task.errorCode {
             object["error"] = .object(["code": .string(code), "message": .string(task.errorMessage ?? "")])
         }
@@ -32,6 +40,7 @@ enum TaskRendering {
         object["request"] = (try? JSONCoding.parse(detail.task.requestJSON)) ?? .string(detail.task.requestJSON)
         object["results"] = .array(detail.results.map(result))
         object["errors"] = .array(detail.errors.map(error))
+        object["unrecognisedItems"] = .array(detail.unrecognised.map(unrecognisedItem))
         let stored = detail.results.filter { $0.state == .stored }.count
         object["storedResults"] = .integer(Int64(stored))
         // What this task cost, as Runware reported it per result (null before any cost is known).
@@ -65,6 +74,16 @@ enum TaskRendering {
         if let storedAt = result.storedAt { object["storedAt"] = .double(storedAt) }
         if let reason = result.failureReason { object["failureReason"] = .string(reason) }
         return .object(object)
+    }
+
+    static func unrecognisedItem(_ item: UnrecognisedItemRecord) -> JSONValue {
+        .object([
+            "source": .string(item.source.rawValue),
+            "place": .string(item.place),
+            "reason": .string(item.reason),
+            "item": (try? JSONCoding.parse(item.rawJSON)) ?? .string(item.rawJSON),
+            "receivedAt": .double(item.receivedAt),
+        ])
     }
 
     static func error(_ error: TaskErrorRecord) -> JSONValue {

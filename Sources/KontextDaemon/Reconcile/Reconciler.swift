@@ -1,12 +1,18 @@
-import Foundation
 import KontextCore
 import KontextStore
 import Logging
 
-/// Finds results whose webhooks never arrived: submitted tasks still missing results past their
-/// deadline are asked about with `getResponse`, and whatever Runware has is ingested through the
-/// same idempotent path as a webhook. Each result found this way is a repair — a webhook that was
-/// lost — counted in `/healthz` and `/metrics` so users can see how often it happens.
+/// Makes sure every submitted task ends. Tasks still missing results past their poll delay are
+/// asked about with `getResponse`, and whatever Runware has is ingested through the same
+/// idempotent path as a webhook; each result found this way is a repair (a webhook that was
+/// lost), counted in `/healthz` and `/metrics`. Failures Runware reports end the task — an
+/// unknown task (`*NotFound`, `taskFailedOrNotFound`) included, never taken for "no news".
+/// Tasks still missing results `reconcile.giveUpAfter` after submission (never sooner than
+/// their `ttl`) end as failed with what was tried (`ReconcilePolicy.giveUp`).
+///
+/// Fairness: every poll is recorded whatever its outcome (404, 5xx, transport error, unreadable
+/// body included), and candidates are taken least recently polled first, so a task whose polls
+/// keep failing waits its turn instead of starving the others.
 final class Reconciler: Sendable {
     private let store: any ReconciliationStore
     private let api: any RunwareClient
@@ -31,18 +37,6 @@ final class Reconciler: Sendable {
         self.logger = logger
     }
 
-    /// The deadline after submission for `task`: `overdueAfter`, or half the task's `ttl` when
-    /// that is sooner, so results are found while their URLs still work.
-    func deadline(for task: TaskRecord) -> Double {
-        Self.deadline(overdueAfter: configuration.overdueAfter, ttl: (try? JSONCoding.parse(task.payloadJSON))?["ttl"]?.doubleValue)
-    }
-
-    /// `overdueAfter`, or half of `ttl` when that is sooner.
-    static func deadline(overdueAfter: Double, ttl: Double?) -> Double {
-        guard let ttl, ttl > 0 else { return overdueAfter }
-        return min(overdueAfter, ttl / 2)
-    }
-
     /// Reconciles until the task is cancelled.
     func run() async {
         while !Task.isCancelled {
@@ -55,40 +49,100 @@ final class Reconciler: Sendable {
         }
     }
 
-    /// Polls one batch of overdue tasks; returns how many tasks were polled.
+    /// Ends the tasks past their deadline, then polls one batch of overdue tasks; returns how
+    /// many tasks were ended or polled (0 when there was nothing to do).
     @discardableResult
     func reconcileOnce() async throws -> Int {
         // Wall time: it is compared with the recorded `submittedAt` and `lastPolledAt`.
         let now = clock.wallNow
-        // ttl can only shorten the deadline, to no less than 30 s (ttl >= 60): fetch with the
-        // shortest possible deadline, then apply each task's own.
+        let ended = try await endTasksPastDeadline(at: now)
+        return try await pollOverdue(at: now) + ended
+    }
+
+    private static func ttl(of task: TaskRecord) -> Double? {
+        (try? JSONCoding.parse(task.payloadJSON))?["ttl"]?.doubleValue
+    }
+
+    /// Fails every submitted task still missing results past its deadline.
+    private func endTasksPastDeadline(at now: Double) async throws -> Int {
+        // The deadline is never shorter than giveUpAfter: fetch with it, then apply each task's ttl.
+        let candidates = try await store.submittedTasksWithCounts(submittedBefore: now - configuration.giveUpAfter, limit: 200)
+        var ended = 0
+        for candidate in candidates {
+            let task = candidate.task
+            guard let submittedAt = task.submittedAt,
+                ReconcilePolicy.isPastDeadline(
+                    submittedAt: submittedAt, now: now, giveUpAfter: configuration.giveUpAfter, ttl: Self.ttl(of: task)),
+                let giveUp = ReconcilePolicy.giveUp(
+                    numberResults: task.numberResults, announced: candidate.announced, stored: candidate.stored,
+                    polls: task.pollCount, lastPoll: task.lastPollError ?? task.lastPollOutcome, waited: now - submittedAt)
+            else { continue }
+            let state = try await store.failTask(task.taskUUID, code: giveUp.code, message: giveUp.message, at: now)
+            if state.isFinal {
+                ended += 1
+                metrics.tasksGivenUp.increment()
+                logger.error("task ended at its deadline", metadata: ["task": "\(task.taskUUID)", "code": "\(giveUp.code)", "reason": "\(giveUp.message)"])
+            }
+        }
+        return ended
+    }
+
+    /// Polls one batch of overdue tasks, least recently polled first; returns how many were polled.
+    private func pollOverdue(at now: Double) async throws -> Int {
+        // ttl can only shorten the poll delay, to no less than 30 s (ttl >= 60): fetch with the
+        // shortest possible delay, then apply each task's own.
         let earliest = min(configuration.overdueAfter, 30)
+        let batchSize = api.configuration.maxTasksPerRequest
         let candidates = try await store.overdueTasks(
-            submittedBefore: now - earliest, polledBefore: now - configuration.interval, limit: api.configuration.maxTasksPerRequest * 4)
-        let due = candidates.filter { now - ($0.submittedAt ?? now) >= deadline(for: $0) }.prefix(api.configuration.maxTasksPerRequest)
+            submittedBefore: now - earliest, polledBefore: now - configuration.interval, limit: batchSize * 4 + 16)
+        let due = candidates.filter {
+            now - ($0.submittedAt ?? now) >= ReconcilePolicy.pollDelay(overdueAfter: configuration.overdueAfter, ttl: Self.ttl(of: $0))
+        }.prefix(batchSize)
         guard !due.isEmpty else { return 0 }
         let uuids = due.map(\.taskUUID)
+        metrics.polls.increment(by: uuids.count)
         let answer: RunwareAPI.Answer
         do {
             answer = try await api.getResponse(uuids)
         } catch {
             health.raise(.runwareUnavailable, reason: "getResponse failed: \(error)")
-            return 0
+            return try await pollFailed(uuids, outcome: "no answer", error: "getResponse failed: \(error)", at: now)
         }
-        guard (200..<300).contains(answer.status) || answer.status == 400, answer.envelope != nil else {
-            health.raise(.runwareUnavailable, reason: "getResponse answered \(answer.status)")
-            logger.warning("getResponse answered \(answer.status)", metadata: ["tasks": "\(uuids.count)"])
-            return 0
+        guard (200..<300).contains(answer.status) || answer.status == 400, let envelope = answer.envelope else {
+            if answer.status >= 500 { health.raise(.runwareUnavailable, reason: "getResponse answered \(answer.status)") }
+            let snippet = String(decoding: answer.body.prefix(200), as: UTF8.self)
+            let error = answer.envelope == nil && (200..<300).contains(answer.status)
+                ? "getResponse answered \(answer.status) with an unreadable body: \(snippet)"
+                : "getResponse answered \(answer.status): \(snippet)"
+            logger.warning("poll failed", metadata: ["tasks": "\(uuids.joined(separator: ","))", "error": "\(error)"])
+            return try await pollFailed(uuids, outcome: "\(answer.status)", error: error, at: now)
         }
         health.clear(.runwareUnavailable)
+        let unrecognised = envelope.unrecognised
+        if !unrecognised.isEmpty {
+            metrics.countUnrecognised(unrecognised.count, source: .poll)
+            for item in unrecognised {
+                logger.warning("unrecognised item in a getResponse answer", metadata: ["item": "\(item)"])
+            }
+        }
         let news = answer.news()
+        var polls: [PollRecord] = []
         for task in due {
-            let taskNews = news[task.taskUUID] ?? TaskNews()
-            let failures = taskNews.failures.filter { !RunwareErrorCodes.meansUnknownTask($0.code) }
-            if taskNews.results.isEmpty && failures.isEmpty { continue }
+            var taskNews = news[task.taskUUID] ?? RunwareTaskNews()
+            if due.count == 1 {
+                // Asked about one task, an unreadable item naming none is about it.
+                taskNews.unrecognised += unrecognised.filter { $0.taskUUID == nil }
+            }
+            let verdict = ReconcilePolicy.verdict(for: taskNews)
+            polls.append(PollRecord(taskUUID: task.taskUUID, outcome: ReconcilePolicy.describe(status: answer.status, verdict: verdict)))
+            var results: [ImageResult] = []
+            var failures: [RunwareError] = []
+            if case .news(let found, let ending) = verdict { (results, failures) = (found, ending) }
+            guard !results.isEmpty || !failures.isEmpty || !taskNews.unrecognised.isEmpty else { continue }
             let outcome = try await store.recordDelivery(
-                taskUUID: task.taskUUID, source: .poll, rawBody: answer.body, results: taskNews.results.map(IncomingResult.init),
-                failures: failures.map { IncomingFailure($0, taskUUID: task.taskUUID) }, at: now)
+                taskUUID: task.taskUUID, source: .poll, rawBody: answer.body, results: results.map(IncomingResult.init),
+                failures: failures.map { IncomingFailure($0, taskUUID: task.taskUUID) },
+                unrecognised: taskNews.unrecognised.map(IncomingUnrecognised.init), at: now)
             if !outcome.newResults.isEmpty {
                 metrics.repairs.increment(by: outcome.newResults.count)
                 ingestSignal.notify()
@@ -97,10 +151,19 @@ final class Reconciler: Sendable {
                     metadata: ["task": "\(task.taskUUID)", "results": "\(outcome.newResults.joined(separator: ","))"])
             }
             if outcome.failuresRecorded > 0 {
-                logger.warning("task failure found by polling Runware", metadata: ["task": "\(task.taskUUID)"])
+                logger.warning(
+                    "task failure found by polling Runware",
+                    metadata: ["task": "\(task.taskUUID)", "code": "\(failures.first?.code ?? "")", "state": "\(outcome.state.rawValue)"])
             }
         }
-        try await store.markPolled(uuids, at: now)
+        try await store.recordPolls(polls, at: now)
+        return uuids.count
+    }
+
+    /// Records a poll that got no usable answer for each task, so they take their turn again later.
+    private func pollFailed(_ uuids: [String], outcome: String, error: String, at now: Double) async throws -> Int {
+        metrics.pollFailures.increment(by: uuids.count)
+        try await store.recordPolls(uuids.map { PollRecord(taskUUID: $0, outcome: outcome, error: error) }, at: now)
         return uuids.count
     }
 }

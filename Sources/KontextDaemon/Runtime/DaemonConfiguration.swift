@@ -11,8 +11,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var apiKey: String = ""
         /// Whole-request timeout for one submission, in seconds. Default 60.
         public var requestTimeout: Double = 60
-        /// How many queued tasks share one `POST /v1` at most. Default 8.
-        public var maxTasksPerRequest: Int = 8
+        /// How many tasks share one `POST /v1` (submissions and `getResponse` polls) at most.
+        /// Default 1, what both official SDKs send: how Runware answers a mixed batch is
+        /// unverified. Larger batches work (an answer that cannot be attributed per task makes
+        /// kontextd send the tasks one by one, or ask `getResponse` before resending).
+        public var maxTasksPerRequest: Int = 1
         /// Sends without a verdict (429, 503, 504, timeouts) a task may suffer before it fails. Default 20.
         public var maxSubmitFailures: Int = 20
 
@@ -125,10 +128,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var overdueAfter: Double = 120
         /// Seconds between two polls of the same task, and between reconciler rounds. Default 15.
         public var interval: Double = 15
+        /// Seconds after submission after which a task still missing results ends (never sooner
+        /// than its `ttl`): `failed` with code `deadlineExceeded`, or `deadlineExceededPartial`
+        /// when some results are stored (they stay available). Default 1200, the 20 minutes
+        /// after which runware-sdk 1.8 stops polling.
+        public var giveUpAfter: Double = 1200
 
-        public init(overdueAfter: Double = 120, interval: Double = 15) {
+        public init(overdueAfter: Double = 120, interval: Double = 15, giveUpAfter: Double = 1200) {
             self.overdueAfter = overdueAfter
             self.interval = interval
+            self.giveUpAfter = giveUpAfter
         }
     }
 

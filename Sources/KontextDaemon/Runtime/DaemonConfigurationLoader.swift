@@ -111,6 +111,7 @@ public enum DaemonConfigurationLoader {
             forKey: "images.decodeMemoryBudget", default: result.images.decodeMemoryBudget)
         result.reconcile.overdueAfter = config.double(forKey: "reconcile.overdueAfter", default: result.reconcile.overdueAfter)
         result.reconcile.interval = config.double(forKey: "reconcile.interval", default: result.reconcile.interval)
+        result.reconcile.giveUpAfter = config.double(forKey: "reconcile.giveUpAfter", default: result.reconcile.giveUpAfter)
 
         try DaemonConfigurationCheck.check(result)
         return result
@@ -199,6 +200,10 @@ public enum DaemonConfigurationCheck {
         }
         guard configuration.reconcile.interval > 0 else {
             throw ConfigurationError(key: "reconcile.interval", rule: "must be > 0 seconds", value: "\(configuration.reconcile.interval)")
+        }
+        guard configuration.reconcile.giveUpAfter > 0 else {
+            throw ConfigurationError(
+                key: "reconcile.giveUpAfter", rule: "must be > 0 seconds", value: "\(configuration.reconcile.giveUpAfter)")
         }
         try checkListenerLimits(configuration)
         for (key, limit) in [("budget.dailyUSD", configuration.budget.dailyUSD), ("budget.totalUSD", configuration.budget.totalUSD)] {

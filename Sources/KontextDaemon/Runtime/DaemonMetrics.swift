@@ -23,6 +23,12 @@ public struct DaemonMetrics: Sendable {
     let fetchRetries: Counter
     let refetches: Counter
     let repairs: Counter
+    let unrecognisedWebhook: Counter
+    let unrecognisedPoll: Counter
+    let unrecognisedSubmitResponse: Counter
+    let polls: Counter
+    let pollFailures: Counter
+    let tasksGivenUp: Counter
     let spendTodayUSD: Gauge
     let spendTotalUSD: Gauge
     let tasksHeld: Gauge
@@ -52,6 +58,12 @@ public struct DaemonMetrics: Sendable {
         fetchRetries = counter("kontextd_image_fetch_retries_total")
         refetches = counter("kontextd_image_url_refetches_total")
         repairs = counter("kontextd_reconciler_repairs_total")
+        unrecognisedWebhook = counter("kontextd_runware_unrecognised_items_total", [("source", "webhook")])
+        unrecognisedPoll = counter("kontextd_runware_unrecognised_items_total", [("source", "poll")])
+        unrecognisedSubmitResponse = counter("kontextd_runware_unrecognised_items_total", [("source", "submitResponse")])
+        polls = counter("kontextd_reconciler_polls_total")
+        pollFailures = counter("kontextd_reconciler_poll_failures_total")
+        tasksGivenUp = counter("kontextd_tasks_given_up_total")
         // Spend as Runware reported it; set from the store each time /metrics is rendered.
         spendTodayUSD = Gauge(label: "kontextd_spend_today_usd", dimensions: [], factory: factory)
         spendTotalUSD = Gauge(label: "kontextd_spend_total_usd", dimensions: [], factory: factory)
@@ -67,6 +79,15 @@ public struct DaemonMetrics: Sendable {
     /// The counter of results refused for `reason`.
     func resultsRefused(_ reason: ResultRefusal) -> Counter {
         reason == .taskFinal ? resultsRefusedTaskFinal : resultsRefusedBeyondTask
+    }
+
+    /// Counts `count` items of a Runware body that could not be understood, by the body's kind.
+    func countUnrecognised(_ count: Int, source: DeliverySource) {
+        switch source {
+        case .webhook: unrecognisedWebhook.increment(by: count)
+        case .poll: unrecognisedPoll.increment(by: count)
+        case .submitResponse: unrecognisedSubmitResponse.increment(by: count)
+        }
     }
 
     /// The Prometheus text exposition of every metric.

@@ -16,15 +16,19 @@ struct RunwareAPI: Sendable {
     let client: CurlHTTPClient
     let configuration: DaemonConfiguration.Runware
 
-    /// Sends `tasks` in one request.
+    /// Sends `tasks` in one request. A submission goes on a fresh connection: libcurl resends a
+    /// request by itself when a reused connection dies unanswered, and a hidden second copy of a
+    /// first send would come back `conflictTaskUUID`, which kontextd reads as "the UUID is
+    /// someone else's". `getResponse` (asking, not sending) reuses connections.
     func post(_ tasks: [JSONValue]) async throws(HTTPClientError) -> Answer {
-        let request = HTTPClientRequest(
+        var request = HTTPClientRequest(
             method: "POST", url: configuration.apiURL,
             headers: [
                 HTTPHeader(name: "Content-Type", value: "application/json"),
                 HTTPHeader(name: "Authorization", value: "Bearer \(configuration.apiKey)"),
             ],
             body: JSONCoding.encode(.array(tasks)), timeout: configuration.requestTimeout)
+        request.freshConnection = tasks.contains { $0["taskType"]?.stringValue != "getResponse" }
         let response = try await client.execute(request)
         return Answer(
             status: response.status, envelope: try? RunwareEnvelope.parse(response.body), body: response.body,
@@ -38,51 +42,13 @@ struct RunwareAPI: Sendable {
 }
 
 extension RunwareAPI.Answer {
-    /// What this answer says about each task it mentions: results, failures, and whether it was
-    /// mentioned at all (an acknowledgement or a still-processing item counts).
-    func news() -> [String: TaskNews] {
-        var byTask: [String: TaskNews] = [:]
-        for item in envelope?.items ?? [] {
-            switch item {
-            case .result(let result):
-                byTask[result.taskUUID.lowercased(), default: TaskNews()].results.append(result)
-            case .failure(let error):
-                if let uuid = error.taskUUID?.lowercased() { byTask[uuid, default: TaskNews()].failures.append(error) }
-            case .pending(let uuid, _, _):
-                byTask[uuid.lowercased(), default: TaskNews()].mentioned = true
-            }
-        }
-        return byTask
+    /// What this answer says about each task it mentions (lowercased UUIDs).
+    func news() -> [String: RunwareTaskNews] {
+        RunwareTaskNews.byTask(envelope)
     }
 
     /// Errors not tied to any task.
     var unattributedFailures: [RunwareError] {
         (envelope?.failures ?? []).filter { $0.taskUUID == nil }
-    }
-}
-
-/// What one Runware answer says about one task.
-struct TaskNews: Sendable {
-    var results: [ImageResult] = []
-    var failures: [RunwareError] = []
-    var mentioned = false
-
-    /// True when the answer shows Runware has the task (it is running, has results, or failed
-    /// while running), as opposed to not knowing it.
-    var runwareHasTask: Bool {
-        mentioned || !results.isEmpty || failures.contains { !RunwareErrorCodes.meansUnknownTask($0.code) }
-    }
-}
-
-/// Runware error codes kontextd treats specially.
-enum RunwareErrorCodes {
-    /// A resend of a task Runware already has: the first send went through.
-    static let conflictTaskUUID = "conflictTaskUUID"
-
-    /// True for codes that say Runware does not know the task (asked with `getResponse`).
-    static func meansUnknownTask(_ code: String) -> Bool {
-        let lowered = code.lowercased()
-        return lowered == "invalidtaskuuid" || lowered.contains("notfound") || lowered == "unknowntask"
-            || lowered == "tasknotfound"
     }
 }

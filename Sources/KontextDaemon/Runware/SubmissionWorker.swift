@@ -6,14 +6,18 @@ import Logging
 
 /// Sends queued tasks to Runware's REST API and records what Runware says about each.
 ///
-/// Several waiting tasks share one `POST /v1`; each task's `webhookURL` carries its own token.
-/// Runware is never asked to run a task twice: a send whose outcome is unknown (timeout or
-/// dropped connection after sending, a 5xx other than 503/504) marks the task uncertain, and an
-/// uncertain task is asked about with `getResponse` before it is sent again; a resend answered
-/// `conflictTaskUUID` counts as accepted. 429/503/504 leave tasks queued and back off
-/// (honouring `Retry-After`), up to `runware.maxSubmitFailures` per task, after which the task
-/// fails with the last reason. 401/402 pause submission (health says why) instead of burning
-/// the queue; per-task errors (400, 403) reject that task with Runware's code and message.
+/// One task per `POST /v1` by default, as both official SDKs send (`runware.maxTasksPerRequest`
+/// allows batches); each task's `webhookURL` carries its own token. The decisions are
+/// `SubmissionPolicy`'s (KontextCore); this worker performs them. Runware is never asked to run a
+/// task twice: a send whose outcome is unknown (timeout or dropped connection after sending, a
+/// 5xx other than 503/504, a batch answer silent about the task) marks the task uncertain, and
+/// an uncertain task is asked about with `getResponse` before it is sent again. A resend
+/// answered `conflictTaskUUID` counts as accepted; on a first send the same code means the UUID
+/// is another Runware task's, and the task is rejected (`taskUUIDTaken`). 429/503/504 leave
+/// tasks queued and back off (honouring `Retry-After`), up to `runware.maxSubmitFailures` per
+/// task, after which the task fails with the last reason. 401/402 pause submission (health says
+/// why) instead of burning the queue; per-task errors (400, 403) reject that task with Runware's
+/// code and message.
 final class SubmissionWorker: Sendable {
     private let store: any SubmissionStore
     private let api: any RunwareClient
@@ -27,8 +31,6 @@ final class SubmissionWorker: Sendable {
     private let spendGate: SpendGate
     private let clock: any DaemonClock
     private let logger: Logger
-    private let transientSchedule = RetrySchedule(initial: 1, maximum: 60)
-    private let pauseSchedule = RetrySchedule(initial: 30, maximum: 300)
 
     init(
         store: any SubmissionStore, api: any RunwareClient, webhookBaseURL: String, token: WebhookToken, signal: WorkSignal,
@@ -81,19 +83,19 @@ final class SubmissionWorker: Sendable {
                 singly = true
             case .retryLater(let retryAfter):
                 failures += 1
-                let delay = transientSchedule.delay(afterFailures: failures, retryAfter: retryAfter)
+                let delay = RetrySchedule.transientSubmission.delay(afterFailures: failures, retryAfter: retryAfter)
                 logger.notice("Runware unavailable, retrying", metadata: ["in_seconds": "\(String(format: "%.1f", delay))"])
                 await sleep(seconds: delay)
             case .paused(let reason):
                 failures += 1
-                let delay = pauseSchedule.delay(afterFailures: failures)
+                let delay = RetrySchedule.pausedSubmission.delay(afterFailures: failures)
                 logger.error("submission paused: \(reason)", metadata: ["retry_in_seconds": "\(Int(delay.rounded()))"])
                 await sleep(seconds: delay)
             }
         }
     }
 
-    private enum Outcome {
+    enum Outcome: Equatable {
         case idle
         case done
         case splitBatch
@@ -106,8 +108,9 @@ final class SubmissionWorker: Sendable {
         try? await clock.sleep(for: .seconds(clamping: seconds))
     }
 
-    /// One round: settle uncertain sends first, then send a batch of queued tasks.
-    private func round(singly: Bool) async throws(StoreError) -> Outcome {
+    /// One round: settle uncertain sends first, then send a batch of queued tasks (one task when
+    /// `singly`, after a batch answer that could not be attributed per task).
+    func round(singly: Bool) async throws(StoreError) -> Outcome {
         let uncertain = try await store.uncertainTasks(limit: maxTasksPerRequest)
         if !uncertain.isEmpty {
             return try await resolveUncertain(uncertain)
@@ -129,21 +132,41 @@ final class SubmissionWorker: Sendable {
             return .retryLater(retryAfter: nil)
         }
         if let outcome = verdictOnHTTPStatus(answer) { return outcome }
+        guard answer.envelope != nil else {
+            health.raise(.runwareUnavailable, reason: "getResponse answered \(answer.status) with an unreadable body")
+            return .retryLater(retryAfter: nil)
+        }
         let news = answer.news()
         let now = clock.wallNow
         var accepted: [String] = []
+        var askAgain = false
         for task in tasks {
-            let taskNews = news[task.taskUUID] ?? TaskNews()
-            if taskNews.runwareHasTask {
+            let taskNews = news[task.taskUUID] ?? RunwareTaskNews()
+            switch SubmissionPolicy.resolveUncertain(taskNews) {
+            case .runwareHasTask:
                 logger.notice("Runware already had the task after an unanswered send; not sending it again", metadata: ["task": "\(task.taskUUID)"])
                 accepted.append(task.taskUUID)
                 try await record(taskNews, for: task.taskUUID, body: answer.body, source: .submitResponse, at: now)
-            } else {
-                try await store.clearSubmissionUncertain(task.taskUUID)
+            case .neverReceived:
+                try await store.clearSubmissionUncertain(task.taskUUID, afterFailedOrNotFound: false)
+            case .failedOrNeverReceived(let error):
+                // Sent again, watching the answer: a conflictTaskUUID now means it ran and failed.
+                logger.notice(
+                    "getResponse answered \(error.code) after an unanswered send; sending again, a conflict will mean it failed",
+                    metadata: ["task": "\(task.taskUUID)"])
+                try await store.clearSubmissionUncertain(task.taskUUID, afterFailedOrNotFound: true)
+            case .ended(let error):
+                // It ran and failed: never resent (the resend would only meet conflictTaskUUID).
+                let message = "after an unanswered send, getResponse answered \(error.code): \(error.message.isEmpty ? "no message" : error.message); not sent again"
+                try await store.failTask(task.taskUUID, code: error.code, message: message, at: now)
+                logger.warning("task ended by getResponse after an unanswered send", metadata: ["task": "\(task.taskUUID)", "code": "\(error.code)"])
+            case .askAgain(let error):
+                askAgain = true
+                logger.notice("getResponse could not say yet whether Runware has the task", metadata: ["task": "\(task.taskUUID)", "code": "\(error.code)"])
             }
         }
         if !accepted.isEmpty { try await markSubmitted(accepted, at: now) }
-        return .done
+        return askAgain ? .retryLater(retryAfter: answer.retryAfter) : .done
     }
 
     private func submit(_ batch: [TaskRecord]) async throws(StoreError) -> Outcome {
@@ -166,6 +189,9 @@ final class SubmissionWorker: Sendable {
         }
         guard !sendable.isEmpty else { return .done }
 
+        // Counted before sending: after a crash mid-send the task still counts as sent, so a
+        // conflictTaskUUID on its resend is recognised as our own first send having gone through.
+        try await store.recordSends(sendable.map(\.taskUUID))
         metrics.submitRequests.increment()
         let answer: RunwareAPI.Answer
         do {
@@ -178,10 +204,8 @@ final class SubmissionWorker: Sendable {
             return try await sendFailed(sendable, uncertain: error.outcomeUnknown, reason: "\(error)", retryAfter: nil)
         }
         if let outcome = verdictOnHTTPStatus(answer) {
-            if case .retryLater(let retryAfter) = outcome {
-                // 503/504/429 say the task was not taken; other 5xx may have been after it was.
-                let uncertain = answer.status >= 500 && answer.status != 503 && answer.status != 504
-                return try await sendFailed(sendable, uncertain: uncertain, reason: "Runware answered \(answer.status)", retryAfter: retryAfter)
+            if case .retryLater(let retryAfter) = outcome, case .retryLater(let mayHaveRun) = SubmissionPolicy.verdict(forStatus: answer.status) {
+                return try await sendFailed(sendable, uncertain: mayHaveRun, reason: "Runware answered \(answer.status)", retryAfter: retryAfter)
             }
             return outcome
         }
@@ -192,21 +216,22 @@ final class SubmissionWorker: Sendable {
     private func verdictOnHTTPStatus(_ answer: RunwareAPI.Answer) -> Outcome? {
         let status = answer.status
         let error = answer.envelope?.failures.first
-        if status == 401 || status == 402 {
+        let detail = error.map { " \($0.code): \($0.message)" } ?? ""
+        switch SubmissionPolicy.verdict(forStatus: status) {
+        case .pause:
             metrics.submitFailures.increment()
-            let detail = error.map { " \($0.code): \($0.message)" } ?? ""
             let reason = "Runware answered \(status)\(detail) — tasks stay queued until this is fixed"
             health.raise(.submissionPaused, reason: reason)
             return .paused(reason)
-        }
-        if status == 408 || status == 429 || status >= 500 {
+        case .retryLater:
             metrics.submitFailures.increment()
-            health.raise(.runwareUnavailable, reason: "Runware answered \(status)\(error.map { " \($0.code): \($0.message)" } ?? "")")
+            health.raise(.runwareUnavailable, reason: "Runware answered \(status)\(detail)")
             return .retryLater(retryAfter: answer.retryAfter)
+        case .readBody:
+            health.clear(.submissionPaused)
+            health.clear(.runwareUnavailable)
+            return nil
         }
-        health.clear(.submissionPaused)
-        health.clear(.runwareUnavailable)
-        return nil
     }
 
     /// Counts a send without a verdict against each task's budget; fails those that used it up.
@@ -227,7 +252,7 @@ final class SubmissionWorker: Sendable {
     private func handle(_ answer: RunwareAPI.Answer, for batch: [TaskRecord]) async throws(StoreError) -> Outcome {
         let status = answer.status
         let now = clock.wallNow
-        guard answer.envelope != nil else {
+        guard let envelope = answer.envelope else {
             metrics.submitFailures.increment()
             if (200..<300).contains(status) {
                 // Accepted or not is unknown: ask before sending again.
@@ -239,38 +264,67 @@ final class SubmissionWorker: Sendable {
             try await reject(batch[0], code: "http\(status)", message: "Runware answered \(status): \(text)", parameter: nil, raw: "{}", at: now)
             return .done
         }
+        reportUnrecognised(envelope, source: .submitResponse)
 
         let news = answer.news()
         let unattributed = answer.unattributedFailures
-        if !unattributed.isEmpty && batch.count > 1 && batch.contains(where: { news[$0.taskUUID] == nil }) {
+        let unmentioned = batch.filter { (news[$0.taskUUID] ?? RunwareTaskNews()).isEmpty }.count
+        if SubmissionPolicy.mustSendSingly(batchSize: batch.count, unattributed: unattributed, unmentionedTasks: unmentioned) {
             // An error Runware did not tie to a task cannot be pinned on one of several: send them one by one.
+            logger.notice("batch answer has errors naming no task; sending its tasks one by one", metadata: ["tasks": "\(batch.count)"])
             return .splitBatch
         }
 
         var accepted: [String] = []
+        var transient: [TaskRecord] = []
+        var unsure: [TaskRecord] = []
+        var retryReason = ""
         for task in batch {
-            let taskNews = news[task.taskUUID] ?? TaskNews()
-            let failures = taskNews.failures.isEmpty && batch.count == 1 ? unattributed : taskNews.failures
-            if let conflict = failures.first(where: { $0.code == RunwareErrorCodes.conflictTaskUUID }) {
-                // Runware already has this task (an earlier send went through): acceptance, not a second charge.
-                logger.info("Runware already had the task", metadata: ["task": "\(task.taskUUID)", "message": "\(conflict.message)"])
+            let taskNews = news[task.taskUUID] ?? RunwareTaskNews()
+            let sentBefore = task.sendCount > 0 || task.submitFailures > 0 || task.submissionUncertain
+            switch SubmissionPolicy.verdict(
+                for: taskNews, status: status, batchSize: batch.count, unattributed: unattributed, sentBefore: sentBefore,
+                afterFailedOrNotFound: task.resentAfterFailedOrNotFound)
+            {
+            case .accepted:
+                if sentBefore, let conflict = taskNews.failures.first(where: { RunwareErrorClass.of($0.code) == .conflictTaskUUID }) {
+                    // Runware already has this task (an earlier send went through): acceptance, not a second charge.
+                    logger.info("Runware already had the task", metadata: ["task": "\(task.taskUUID)", "message": "\(conflict.message)"])
+                }
                 accepted.append(task.taskUUID)
-            } else if let failure = failures.first {
+                if !taskNews.results.isEmpty || !taskNews.unrecognised.isEmpty {
+                    try await record(taskNews, for: task.taskUUID, body: answer.body, source: .submitResponse, at: now)
+                }
+            case .rejected(let failure):
                 try await reject(
                     task, code: failure.code, message: failure.message, parameter: failure.parameter,
                     raw: JSONCoding.encodeString(failure.raw), at: now)
-                continue
-            } else if (200..<300).contains(status) {
-                accepted.append(task.taskUUID)
-            } else {
+            case .uuidTaken(let conflict):
+                try await reject(
+                    task, code: "taskUUIDTaken",
+                    message: "taskUUID \(task.taskUUID) already belongs to another Runware task (conflictTaskUUID on kontextd's first send); its results would not be this task's — submit again with a new taskUUID",
+                    parameter: "taskUUID", raw: JSONCoding.encodeString(conflict.raw), at: now)
+            case .failedEarlier(let conflict):
+                let message = "getResponse answered taskFailedOrNotFound after an unanswered send, and the resend met conflictTaskUUID: Runware has the task, so it ran and failed"
+                try await store.failTask(task.taskUUID, code: "taskFailedOrNotFound", message: message, at: now)
+                logger.warning("task failed at Runware after an unanswered send", metadata: ["task": "\(task.taskUUID)", "message": "\(conflict.message)"])
+            case .retryLater(let failure):
+                transient.append(task)
+                retryReason = "Runware answered \(failure.code): \(failure.message)"
+            case .uncertain:
+                unsure.append(task)
+            case .refusedWithoutError(let status):
                 try await reject(task, code: "http\(status)", message: "Runware answered \(status) without an error for this task", parameter: nil, raw: "{}", at: now)
-                continue
-            }
-            if !taskNews.results.isEmpty {
-                try await record(taskNews, for: task.taskUUID, body: answer.body, source: .submitResponse, at: now)
             }
         }
         if !accepted.isEmpty { try await markSubmitted(accepted, at: now) }
+        if !unsure.isEmpty {
+            logger.warning("batch answer silent about some tasks; asking Runware before sending them again", metadata: ["tasks": "\(unsure.map(\.taskUUID).joined(separator: ","))"])
+            _ = try await sendFailed(unsure, uncertain: true, reason: "the batch answer did not mention the task", retryAfter: nil)
+        }
+        if !transient.isEmpty {
+            return try await sendFailed(transient, uncertain: false, reason: retryReason, retryAfter: answer.retryAfter)
+        }
         return .done
     }
 
@@ -280,14 +334,24 @@ final class SubmissionWorker: Sendable {
         logger.info("submitted", metadata: ["tasks": "\(accepted.joined(separator: ","))"])
     }
 
-    /// Records results (and failures) Runware returned outside a webhook.
-    private func record(_ news: TaskNews, for taskUUID: String, body: [UInt8], source: DeliverySource, at now: Double) async throws(StoreError) {
-        let failures = news.failures.filter { !RunwareErrorCodes.meansUnknownTask($0.code) && $0.code != RunwareErrorCodes.conflictTaskUUID }
-        guard !news.results.isEmpty || !failures.isEmpty else { return }
+    /// Records results, failures and unreadable items Runware returned outside a webhook.
+    private func record(_ news: RunwareTaskNews, for taskUUID: String, body: [UInt8], source: DeliverySource, at now: Double) async throws(StoreError) {
+        let failures = news.failures.filter { RunwareErrorClass.of($0.code).endsAcceptedTask }
+        guard !news.results.isEmpty || !failures.isEmpty || !news.unrecognised.isEmpty else { return }
         let outcome = try await store.recordDelivery(
             taskUUID: taskUUID, source: source, rawBody: body, results: news.results.map(IncomingResult.init),
-            failures: failures.map { IncomingFailure($0, taskUUID: taskUUID) }, at: now)
+            failures: failures.map { IncomingFailure($0, taskUUID: taskUUID) },
+            unrecognised: news.unrecognised.map(IncomingUnrecognised.init), at: now)
         if !outcome.newResults.isEmpty { ingestSignal.notify() }
+    }
+
+    private func reportUnrecognised(_ envelope: RunwareEnvelope, source: DeliverySource) {
+        let items = envelope.unrecognised
+        guard !items.isEmpty else { return }
+        metrics.countUnrecognised(items.count, source: source)
+        for item in items {
+            logger.warning("unrecognised item in a Runware answer", metadata: ["source": "\(source.rawValue)", "item": "\(item)"])
+        }
     }
 
     private func reject(_ task: TaskRecord, code: String, message: String, parameter: String?, raw: String, at now: Double) async throws(StoreError) {

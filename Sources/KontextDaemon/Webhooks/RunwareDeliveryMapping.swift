@@ -38,3 +38,10 @@ extension ImageSource {
         }
     }
 }
+
+extension IncomingUnrecognised {
+    /// The store's form of an item kontextd could not read.
+    init(_ item: UnrecognisedItem) {
+        self.init(place: item.place, reason: item.reason, rawJSON: JSONCoding.encodeString(item.raw))
+    }
+}

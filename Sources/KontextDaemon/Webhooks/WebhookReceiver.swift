@@ -12,7 +12,9 @@ import Logging
 /// nothing; `Expect: 100-continue` is answered only for a valid token. Every other path answers
 /// without a body being read.
 ///
-/// Then the body (400), then the delivery is committed to SQLite — raw body and parsed results —
+/// Then the body, read item by item (400 when it is not JSON or no item in it is understood;
+/// items not understood beside others that are are kept raw on the task and counted), then the
+/// delivery is committed to SQLite — raw body and parsed results —
 /// in the same write that finds an unknown task (404), and only then answered 200. A repeated
 /// delivery of a known result answers 200 and stores nothing new. Storage trouble answers 503
 /// with `Retry-After`, never 200.
@@ -92,27 +94,49 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
             logger.warning("unreadable webhook body", metadata: ["task": "\(taskUUID)", "error": "\(error)"])
             return HTTPResponse.error(status: 400, code: "invalid_body", message: "\(error)")
         }
+        // Item by item: what is understood is stored, what is not is kept raw beside the task;
+        // one odd item never hides the others (nor makes Runware redeliver them forever).
         var results: [IncomingResult] = []
         var failures: [IncomingFailure] = []
+        var unrecognised: [UnrecognisedItem] = []
+        var understood = 0
         for item in envelope.items {
             switch item {
             case .result(let result):
                 guard result.taskUUID.lowercased() == taskUUID else {
-                    metrics.webhooksRejected.increment()
-                    return HTTPResponse.error(
-                        status: 400, code: "task_mismatch",
-                        message: "result \(result.imageUUID) belongs to task \(result.taskUUID), not to \(taskUUID) named by the URL")
+                    unrecognised.append(UnrecognisedItem(
+                        place: "result \(result.imageUUID)",
+                        reason: "belongs to task \(result.taskUUID), not to \(taskUUID) named by the URL", taskUUID: result.taskUUID,
+                        raw: result.raw))
+                    continue
                 }
                 results.append(IncomingResult(result))
             case .failure(let error):
                 if let other = error.taskUUID?.lowercased(), other != taskUUID {
-                    metrics.webhooksRejected.increment()
-                    return HTTPResponse.error(
-                        status: 400, code: "task_mismatch", message: "error for task \(other), not for \(taskUUID) named by the URL")
+                    unrecognised.append(UnrecognisedItem(
+                        place: "error \(error.code)", reason: "is for task \(other), not for \(taskUUID) named by the URL",
+                        taskUUID: other, raw: error.raw))
+                    continue
                 }
                 failures.append(IncomingFailure(error, taskUUID: taskUUID))
             case .pending:
+                break
+            case .unrecognised(let item):
+                unrecognised.append(item)
                 continue
+            }
+            understood += 1
+        }
+        if !unrecognised.isEmpty {
+            metrics.countUnrecognised(unrecognised.count, source: .webhook)
+            for item in unrecognised {
+                logger.warning("unrecognised item in a webhook", metadata: ["task": "\(taskUUID)", "item": "\(item)"])
+            }
+            if understood == 0 {
+                metrics.webhooksRejected.increment()
+                let reasons = unrecognised.map(\.description).joined(separator: "; ")
+                return HTTPResponse.error(
+                    status: 400, code: "invalid_body", message: "no item of the body could be understood: \(reasons)")
             }
         }
 
@@ -126,7 +150,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
         do {
             outcome = try await store.recordDelivery(
                 taskUUID: taskUUID, source: .webhook, rawBody: rawBody, results: results, failures: failures,
-                at: clock.wallNow)
+                unrecognised: unrecognised.map(IncomingUnrecognised.init), at: clock.wallNow)
         } catch where error.kind == .notFound {
             metrics.webhooksRejected.increment()
             return HTTPResponse.error(status: 404, code: "unknown_task", message: "no task \(taskUUID)")
@@ -167,6 +191,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
             "taskUUID": .string(taskUUID),
             "newResults": .integer(Int64(outcome.newResults.count)),
             "duplicateResults": .integer(Int64(outcome.duplicateResults.count)),
+            "unrecognisedItems": .integer(Int64(unrecognised.count)),
             "refusedResults": .integer(Int64(outcome.refusedResults.count)),
             "taskState": .string(outcome.state.rawValue),
         ])

@@ -95,6 +95,10 @@ final class CurlEasyTransfer {
             check(kx_curl_setopt_long(easy, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
         }
         check(kx_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1), "TCP_KEEPALIVE")
+        if request.freshConnection {
+            check(kx_curl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "FRESH_CONNECT")
+            check(kx_curl_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "FORBID_REUSE")
+        }
 
         configureMethodAndBody(request, check: check)
 

@@ -21,6 +21,11 @@ public struct HTTPClientRequest: Sendable {
     public var lowSpeedLimit: (bytesPerSecond: Int, seconds: Int)?
     /// Whether 3xx responses are followed (at most 5 hops); false returns the 3xx response itself.
     public var followRedirects: Bool
+    /// Send on a new connection and close it afterwards. libcurl silently sends a request again
+    /// when a reused keep-alive connection dies before answering; for a request that must reach
+    /// the server at most once per call (a Runware submission, where a second copy is answered
+    /// `conflictTaskUUID`) that hidden resend must not happen, and without reuse it cannot.
+    public var freshConnection: Bool
     /// URL schemes allowed, for the request and for every redirect (curl's list syntax). Default `http,https`.
     public var allowedProtocols: String
     /// Decides, at connect time, whether the resolved address (4 or 16 bytes) may be connected
@@ -57,6 +62,7 @@ public struct HTTPClientRequest: Sendable {
         self.maxResponseBytes = 64 << 20
         self.lowSpeedLimit = nil
         self.followRedirects = false
+        self.freshConnection = false
         self.allowedProtocols = "http,https"
         self.connectAddressCheck = nil
         self.proxy = .environment

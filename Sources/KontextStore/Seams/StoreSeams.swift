@@ -37,11 +37,24 @@ public protocol TaskStatusStore: Sendable {
 /// caller answers anyone. Consumers: `WebhookReceiver` (Daemon/Webhooks/), and through the
 /// protocols below the submission worker and the reconciler.
 public protocol DeliveryStore: Sendable {
-    /// Records one delivery in one transaction and moves the task as `TaskTransitions.afterDelivery` says.
+    /// Records one delivery in one transaction and moves the task as `TaskTransitions.afterDelivery`
+    /// says; items of the body that could not be read are kept beside the task (once each).
     func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
-        failures: [IncomingFailure], at time: Double
+        failures: [IncomingFailure], unrecognised: [IncomingUnrecognised], at time: Double
     ) async throws(StoreError) -> DeliveryOutcome
+}
+
+extension DeliveryStore {
+    /// Records one delivery in which every item was understood.
+    public func recordDelivery(
+        taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
+        failures: [IncomingFailure], at time: Double
+    ) async throws(StoreError) -> DeliveryOutcome {
+        try await recordDelivery(
+            taskUUID: taskUUID, source: source, rawBody: rawBody, results: results, failures: failures, unrecognised: [],
+            at: time)
+    }
 }
 
 /// What submission needs: the queue, and recording what Runware said about each send.
@@ -61,8 +74,11 @@ public protocol SubmissionStore: DeliveryStore {
     /// A send failed without a verdict; returns each task's failure count.
     @discardableResult
     func recordSubmitFailure(_ taskUUIDs: [String], uncertain: Bool, at time: Double) async throws(StoreError) -> [String: Int]
-    /// Runware does not have the task after an uncertain send: it may be sent again.
-    func clearSubmissionUncertain(_ taskUUID: String) async throws(StoreError)
+    /// Runware does not have the task after an uncertain send: it may be sent again (after
+    /// `taskFailedOrNotFound`, a conflict on that resend will mean failure).
+    func clearSubmissionUncertain(_ taskUUID: String, afterFailedOrNotFound: Bool) async throws(StoreError)
+    /// Counts one more send of each task, before it is sent.
+    func recordSends(_ taskUUIDs: [String]) async throws(StoreError)
     /// kontextd gave up on the task; returns its state afterwards.
     @discardableResult
     func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState
@@ -73,8 +89,13 @@ public protocol SubmissionStore: DeliveryStore {
 public protocol ReconciliationStore: DeliveryStore {
     /// Submitted tasks still waiting for results, submitted and last polled before the given times.
     func overdueTasks(submittedBefore: Double, polledBefore: Double, limit: Int) async throws(StoreError) -> [TaskRecord]
-    /// Records that these tasks were just asked about.
-    func markPolled(_ taskUUIDs: [String], at time: Double) async throws(StoreError)
+    /// Records one poll of each task, whatever it found (outcome, error).
+    func recordPolls(_ polls: [PollRecord], at time: Double) async throws(StoreError)
+    /// Submitted tasks submitted at or before the given time, with their result counts: candidates for their deadline.
+    func submittedTasksWithCounts(submittedBefore: Double, limit: Int) async throws(StoreError) -> [TaskProgress]
+    /// kontextd gave up on the task; returns its state afterwards.
+    @discardableResult
+    func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState
 }
 
 /// What ingestion needs: pending results, what their task expects, and each outcome.

@@ -58,6 +58,23 @@ public struct IncomingFailure: Sendable, Hashable {
     }
 }
 
+/// An item of a delivery kontextd could not read (see `RunwareEnvelope`), to keep beside its task.
+public struct IncomingUnrecognised: Sendable, Hashable {
+    /// Where it was in the body.
+    public var place: String
+    /// Why it could not be read.
+    public var reason: String
+    /// The item's raw JSON; the same item delivered again is kept once.
+    public var rawJSON: String
+
+    /// Creates an incoming unrecognised item.
+    public init(place: String, reason: String, rawJSON: String) {
+        self.place = place
+        self.reason = reason
+        self.rawJSON = rawJSON
+    }
+}
+
 /// Where a delivery of results or failures came from.
 public enum DeliverySource: String, Sendable, Hashable, CaseIterable, Codable {
     /// A webhook POST from Runware.
@@ -89,6 +106,8 @@ public struct DeliveryOutcome: Sendable, Hashable {
     public var refusal: ResultRefusal?
     /// Failures recorded for the first time.
     public var failuresRecorded: Int
+    /// Unrecognised items kept for the first time.
+    public var unrecognisedRecorded: Int = 0
     /// The task's state after the delivery.
     public var state: TaskState
 

@@ -11,7 +11,8 @@ enum RowDecoding {
     static let taskColumns = """
         task_uuid, state, request_json, request_hash, payload_json, number_results, output_format, \
         output_type, width, height, created_at, updated_at, submitted_at, finished_at, submit_attempts, \
-        error_code, error_message, submit_failures, submission_uncertain, last_polled_at, held_reason
+        error_code, error_message, submit_failures, submission_uncertain, last_polled_at, held_reason, send_count, \
+        poll_count, last_poll_outcome, last_poll_error, resent_after_failed_or_not_found
         """
 
     static let resultColumns = """
@@ -21,11 +22,14 @@ enum RowDecoding {
 
     static let errorColumns = "id, task_uuid, code, message, parameter, raw_json, recorded_at"
 
+    static let unrecognisedColumns = "id, task_uuid, source, place, reason, raw_json, received_at"
+
     /// The columns a `TaskRecord` reads, resolved once per statement.
     struct TaskColumns: SQLiteRowLayout {
         let taskUUID, state, requestJSON, requestHash, payloadJSON, numberResults, outputFormat, outputType,
             width, height, createdAt, updatedAt, submittedAt, finishedAt, submitAttempts, errorCode, errorMessage,
-            submitFailures, submissionUncertain, lastPolledAt, heldReason: SQLiteColumn
+            submitFailures, submissionUncertain, lastPolledAt, heldReason, sendCount, pollCount, lastPollOutcome,
+            lastPollError, resentAfterFailedOrNotFound: SQLiteColumn
 
         init(_ statement: SQLiteStatement) throws(StoreError) {
             taskUUID = try statement.column("task_uuid")
@@ -49,6 +53,11 @@ enum RowDecoding {
             submissionUncertain = try statement.column("submission_uncertain")
             lastPolledAt = try statement.column("last_polled_at")
             heldReason = try statement.column("held_reason")
+            sendCount = try statement.column("send_count")
+            pollCount = try statement.column("poll_count")
+            lastPollOutcome = try statement.column("last_poll_outcome")
+            lastPollError = try statement.column("last_poll_error")
+            resentAfterFailedOrNotFound = try statement.column("resent_after_failed_or_not_found")
         }
     }
 
@@ -113,6 +122,11 @@ enum RowDecoding {
         record.submissionUncertain = row[c.submissionUncertain]
         record.lastPolledAt = row[c.lastPolledAt]
         record.heldReason = row[c.heldReason]
+        record.sendCount = row[c.sendCount]
+        record.pollCount = row[c.pollCount]
+        record.lastPollOutcome = row[c.lastPollOutcome]
+        record.lastPollError = row[c.lastPollError]
+        record.resentAfterFailedOrNotFound = row[c.resentAfterFailedOrNotFound]
         return record
     }
 
@@ -166,6 +180,18 @@ enum RowDecoding {
             parameter: row["parameter"],
             rawJSON: row["raw_json"],
             recordedAt: row["recorded_at"])
+    }
+
+    /// Unrecognised items are read only with their task (status queries): by name, without a layout.
+    static func unrecognisedItem(_ row: SQLiteRow, operation: String) throws(StoreError) -> UnrecognisedItemRecord {
+        UnrecognisedItemRecord(
+            id: row["id"],
+            taskUUID: row["task_uuid"],
+            source: try decode(DeliverySource.self, row["source"], table: "unrecognised_items", column: "source", operation),
+            place: row["place"],
+            reason: row["reason"],
+            rawJSON: row["raw_json"],
+            receivedAt: row["received_at"])
     }
 
     static func decode<Value: RawRepresentable<String>>(

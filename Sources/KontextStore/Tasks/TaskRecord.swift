@@ -43,6 +43,18 @@ public struct TaskRecord: Sendable, Hashable {
     public var lastPolledAt: Double? = nil
     /// Why the task is held (state `held`): the budget limit its estimated cost would cross.
     public var heldReason: String? = nil
+    /// How many times kontextd POSTed the task to Runware (counted before each send, so a crash
+    /// mid-send still counts): `conflictTaskUUID` proves acceptance only when this was > 0 before the send.
+    public var sendCount: Int = 0
+    /// How many times the reconciler asked Runware about it, whatever came back.
+    public var pollCount: Int = 0
+    /// What the last poll found, e.g. `200: still running` or `404`.
+    public var lastPollOutcome: String? = nil
+    /// The last poll's error (transport error, unexpected status, unreadable body), nil when it was answered.
+    public var lastPollError: String? = nil
+    /// True when `getResponse` answered `taskFailedOrNotFound` after an unanswered send and the
+    /// task was sent again: a `conflictTaskUUID` then means it ran and failed, not "accepted".
+    public var resentAfterFailedOrNotFound: Bool = false
 
     /// Creates a record (the store builds these from rows).
     public init(
@@ -78,12 +90,15 @@ public struct TaskDetail: Sendable, Hashable {
     public var results: [ResultRecord]
     /// Errors reported for it, in the order recorded.
     public var errors: [TaskErrorRecord]
+    /// Items of Runware bodies about it that kontextd could not read, in the order received.
+    public var unrecognised: [UnrecognisedItemRecord]
 
     /// Creates a detail view.
-    public init(task: TaskRecord, results: [ResultRecord], errors: [TaskErrorRecord]) {
+    public init(task: TaskRecord, results: [ResultRecord], errors: [TaskErrorRecord], unrecognised: [UnrecognisedItemRecord] = []) {
         self.task = task
         self.results = results
         self.errors = errors
+        self.unrecognised = unrecognised
     }
 }
 
@@ -116,5 +131,38 @@ public struct TaskErrorRecord: Sendable, Hashable {
         self.parameter = parameter
         self.rawJSON = rawJSON
         self.recordedAt = recordedAt
+    }
+}
+
+/// An item of a Runware body (webhook, poll or submission answer) that kontextd could not read,
+/// kept beside its task so users can see what Runware sent.
+public struct UnrecognisedItemRecord: Sendable, Hashable {
+    /// Row id, in arrival order.
+    public var id: Int64
+    /// The task concerned.
+    public var taskUUID: String
+    /// Which kind of body it came in.
+    public var source: DeliverySource
+    /// Where it was in the body (`body`, `data[2]`, ...).
+    public var place: String
+    /// Why it could not be read.
+    public var reason: String
+    /// The item as received.
+    public var rawJSON: String
+    /// When it arrived.
+    public var receivedAt: Double
+
+    /// Creates a record (the store builds these from rows).
+    public init(
+        id: Int64, taskUUID: String, source: DeliverySource, place: String, reason: String, rawJSON: String,
+        receivedAt: Double
+    ) {
+        self.id = id
+        self.taskUUID = taskUUID
+        self.source = source
+        self.place = place
+        self.reason = reason
+        self.rawJSON = rawJSON
+        self.receivedAt = receivedAt
     }
 }

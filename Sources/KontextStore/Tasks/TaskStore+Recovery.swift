@@ -28,9 +28,17 @@ extension TaskStore {
     }
 
     /// Records that Runware does not have this task after an uncertain send: it may be sent again.
-    public func clearSubmissionUncertain(_ taskUUID: String) async throws(StoreError) {
+    /// `afterFailedOrNotFound` when Runware's answer was `taskFailedOrNotFound` (it may also have
+    /// run and failed): the resend's `conflictTaskUUID` will then mean failure.
+    public func clearSubmissionUncertain(_ taskUUID: String, afterFailedOrNotFound: Bool = false) async throws(StoreError) {
         try await write("clearSubmissionUncertain") { (db) throws(StoreError) in
-            try db.run("UPDATE tasks SET submission_uncertain = 0 WHERE task_uuid = ?", [.text(taskUUID)])
+            try db.run(
+                """
+                UPDATE tasks SET submission_uncertain = 0,
+                    resent_after_failed_or_not_found = MAX(resent_after_failed_or_not_found, ?)
+                WHERE task_uuid = ?
+                """,
+                [.integer(afterFailedOrNotFound ? 1 : 0), .text(taskUUID)])
         }
     }
 
@@ -52,17 +60,41 @@ extension TaskStore {
     }
 
     /// Submitted tasks whose results are overdue: submitted before `submittedBefore`, not polled
-    /// since `polledBefore`, oldest submission first.
+    /// since `polledBefore`; never-polled first, then the least recently polled, so one task
+    /// whose polls keep failing cannot keep the others from their turn.
     public func overdueTasks(submittedBefore: Double, polledBefore: Double, limit: Int) async throws(StoreError) -> [TaskRecord] {
         try await read("overdueTasks") { (db) throws(StoreError) -> [TaskRecord] in
             try db.query(
                 """
                 SELECT \(RowDecoding.taskColumns) FROM tasks
                 WHERE state = 'submitted' AND submitted_at < ? AND (last_polled_at IS NULL OR last_polled_at < ?)
-                ORDER BY submitted_at LIMIT ?
+                ORDER BY COALESCE(last_polled_at, 0), submitted_at LIMIT ?
                 """,
                 [.double(submittedBefore), .double(polledBefore), .integer(Int64(max(0, limit)))]
             ) { (row) throws(StoreError) in try RowDecoding.task(row, operation: "overdueTasks") }
+        }
+    }
+
+    /// Submitted tasks submitted at or before `submittedBefore`, oldest first, each with how many of
+    /// its results were announced (received in any state) and stored: candidates for ending.
+    public func submittedTasksWithCounts(submittedBefore: Double, limit: Int) async throws(StoreError) -> [TaskProgress] {
+        try await read("submittedTasksWithCounts") { (db) throws(StoreError) -> [TaskProgress] in
+            let tasks = try db.query(
+                """
+                SELECT \(RowDecoding.taskColumns) FROM tasks
+                WHERE state = 'submitted' AND submitted_at <= ? ORDER BY submitted_at LIMIT ?
+                """,
+                [.double(submittedBefore), .integer(Int64(max(0, limit)))]
+            ) { (row) throws(StoreError) in try RowDecoding.task(row, operation: "submittedTasksWithCounts") }
+            var progress: [TaskProgress] = []
+            for task in tasks {
+                let counts = try db.queryFirst(
+                    "SELECT COUNT(*) AS announced, COALESCE(SUM(state = 'stored'), 0) AS stored FROM results WHERE task_uuid = ?",
+                    [.text(task.taskUUID)]
+                ) { (row) -> (Int, Int) in (row["announced"], row["stored"]) } ?? (0, 0)
+                progress.append(TaskProgress(task: task, announced: counts.0, stored: counts.1))
+            }
+            return progress
         }
     }
 
@@ -79,11 +111,27 @@ extension TaskStore {
         }
     }
 
-    /// Records that the reconciler asked Runware about these tasks at `time`.
-    public func markPolled(_ taskUUIDs: [String], at time: Double) async throws(StoreError) {
-        try await write("markPolled") { (db) throws(StoreError) in
+    /// Records one poll of each task at `time`, whatever its outcome: the outcome line, the
+    /// error when the poll failed (nil when Runware answered), and one more poll counted.
+    public func recordPolls(_ polls: [PollRecord], at time: Double) async throws(StoreError) {
+        try await write("recordPolls") { (db) throws(StoreError) in
+            for poll in polls {
+                try db.run(
+                    """
+                    UPDATE tasks SET last_polled_at = ?, poll_count = poll_count + 1, last_poll_outcome = ?,
+                        last_poll_error = ?
+                    WHERE task_uuid = ?
+                    """,
+                    [.double(time), .text(poll.outcome), .text(poll.error), .text(poll.taskUUID)])
+            }
+        }
+    }
+
+    /// Counts one more send of each task, before it is sent (so a crash mid-send still counts).
+    public func recordSends(_ taskUUIDs: [String]) async throws(StoreError) {
+        try await write("recordSends") { (db) throws(StoreError) in
             for uuid in taskUUIDs {
-                try db.run("UPDATE tasks SET last_polled_at = ? WHERE task_uuid = ?", [.double(time), .text(uuid)])
+                try db.run("UPDATE tasks SET send_count = send_count + 1 WHERE task_uuid = ?", [.text(uuid)])
             }
         }
     }
@@ -113,5 +161,39 @@ extension TaskStore {
         try await read("repairCount") { (db) throws(StoreError) -> Int in
             try db.queryFirst("SELECT COUNT(*) AS repairs FROM results WHERE received_via = 'poll'", [], row: { $0["repairs"] }) ?? 0
         }
+    }
+}
+
+/// A submitted task with how far its results got.
+public struct TaskProgress: Sendable, Hashable {
+    /// The task.
+    public var task: TaskRecord
+    /// Results received (by webhook, poll or submission answer), in any state.
+    public var announced: Int
+    /// Results fetched, verified and stored.
+    public var stored: Int
+
+    /// Creates a progress record.
+    public init(task: TaskRecord, announced: Int, stored: Int) {
+        self.task = task
+        self.announced = announced
+        self.stored = stored
+    }
+}
+
+/// One poll of one task, as the reconciler records it.
+public struct PollRecord: Sendable, Hashable {
+    /// The task polled.
+    public var taskUUID: String
+    /// What came back, e.g. `200: still running`, `200: 2 results`, `404`.
+    public var outcome: String
+    /// Why the poll failed (transport error, unexpected status, unreadable body); nil when answered.
+    public var error: String?
+
+    /// Creates a poll record.
+    public init(taskUUID: String, outcome: String, error: String? = nil) {
+        self.taskUUID = taskUUID
+        self.outcome = outcome
+        self.error = error
     }
 }

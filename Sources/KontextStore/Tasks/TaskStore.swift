@@ -163,11 +163,14 @@ public final class TaskStore: Sendable {
     /// stores nothing. A result for a rejected task is still stored (a result is never lost) while
     /// the task stays rejected. A distinct result beyond the task's `numberResults`, or for a
     /// completed or failed task, is refused (`refusedResults`): not stored as a result, noted in
-    /// the bounded `refused_results` ring. Throws `.notFound` for an unknown task, `.invalidInput` when a
+    /// the bounded `refused_results` ring — except a task kontextd itself ended at its deadline
+    /// (`deadlineExceeded*`), whose late results up to `numberResults` are still taken (Runware
+    /// made and charged for them; the task stays failed). Unrecognised items are kept beside the
+    /// task (once each) and change nothing else. Throws `.notFound` for an unknown task, `.invalidInput` when a
     /// result or failure names another task.
     public func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
-        failures: [IncomingFailure], at time: Double
+        failures: [IncomingFailure], unrecognised: [IncomingUnrecognised], at time: Double
     ) async throws(StoreError) -> DeliveryOutcome {
         if let stray = results.first(where: { $0.taskUUID != taskUUID }) {
             throw StoreError.invalidInput(
@@ -187,7 +190,14 @@ public final class TaskStore: Sendable {
             // or failed: a token holder posting more must not make the daemon fetch, store or
             // count them. A rejected task still takes results up to its number: one arriving
             // proves an earlier, uncertain send ran after all, and Runware charged for it.
-            let over = current.state == .completed || current.state == .failed
+            var over = current.state == .completed || current.state == .failed
+            if current.state == .failed {
+                // A task kontextd ended at its deadline still takes its late results (up to its number).
+                let code: String? = try db.queryFirst("SELECT error_code FROM tasks WHERE task_uuid = ?", [.text(taskUUID)]) {
+                    row -> String? in row["error_code"]
+                } ?? nil
+                over = !ReconcilePolicy.takesLateResults(errorCode: code)
+            }
             var distinct = results.isEmpty ? 0 : try Self.distinctResultCount(taskUUID, in: db)
             for result in results {
                 if over || distinct >= current.numberResults {
@@ -239,10 +249,27 @@ public final class TaskStore: Sendable {
                     rawJSON: failure.rawJSON, at: time, in: db)
                 newFailures.append(failure)
             }
+            var unrecognisedRecorded = 0
+            for item in unrecognised {
+                let known = try db.queryFirst(
+                    "SELECT 1 FROM unrecognised_items WHERE task_uuid = ? AND raw_json = ? LIMIT 1",
+                    [.text(taskUUID), .text(item.rawJSON)]
+                ) { _ in true } ?? false
+                if known { continue }
+                try db.run(
+                    """
+                    INSERT INTO unrecognised_items (task_uuid, source, place, reason, raw_json, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(taskUUID), .text(source.rawValue), .text(item.place), .text(item.reason), .text(item.rawJSON), .double(time)])
+                unrecognisedRecorded += 1
+            }
             guard !newResults.isEmpty || !newFailures.isEmpty else {
-                return DeliveryOutcome(
+                var outcome = DeliveryOutcome(
                     newResults: [], duplicateResults: duplicateResults, refusedResults: refusedResults, refusal: refusal,
                     failuresRecorded: 0, state: current.state)
+                outcome.unrecognisedRecorded = unrecognisedRecorded
+                return outcome
             }
             try db.run(
                 "INSERT INTO deliveries (task_uuid, source, received_at, raw_body) VALUES (?, ?, ?, ?)",
@@ -253,9 +280,11 @@ public final class TaskStore: Sendable {
                 firstNewFailure: newFailures.first.map { TaskFailureSummary(code: $0.code, message: $0.message) },
                 resultCounts: newResults.isEmpty ? nil : try Self.resultCounts(taskUUID, in: db))
             try Self.apply(change, to: taskUUID, at: time, in: db)
-            return DeliveryOutcome(
+            var outcome = DeliveryOutcome(
                 newResults: newResults, duplicateResults: duplicateResults, refusedResults: refusedResults, refusal: refusal,
                 failuresRecorded: newFailures.count, state: change.to)
+            outcome.unrecognisedRecorded = unrecognisedRecorded
+            return outcome
         }
     }
 
@@ -349,7 +378,11 @@ public final class TaskStore: Sendable {
             let errors = try db.query(
                 "SELECT \(RowDecoding.errorColumns) FROM task_errors WHERE task_uuid = ? ORDER BY id", [.text(taskUUID)]
             ) { RowDecoding.taskError($0) }
-            return TaskDetail(task: task, results: results, errors: errors)
+            let unrecognised = try db.query(
+                "SELECT \(RowDecoding.unrecognisedColumns) FROM unrecognised_items WHERE task_uuid = ? ORDER BY id",
+                [.text(taskUUID)]
+            ) { (row) throws(StoreError) in try RowDecoding.unrecognisedItem(row, operation: "task") }
+            return TaskDetail(task: task, results: results, errors: errors, unrecognised: unrecognised)
         }
     }
 

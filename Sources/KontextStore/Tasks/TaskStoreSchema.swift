@@ -124,5 +124,31 @@ enum TaskStoreSchema {
                     ON CONFLICT(day) DO UPDATE SET usd = usd + excluded.usd, images = images + 1;
                 END;
                 """),
+        SchemaMigration(
+            version: 5, name: "Runware fidelity: sends, poll outcomes, unrecognised items",
+            sql: """
+                -- How many times kontextd POSTed the task: conflictTaskUUID proves acceptance only on a resend.
+                ALTER TABLE tasks ADD COLUMN send_count INTEGER NOT NULL DEFAULT 0;
+                -- getResponse said taskFailedOrNotFound after an unanswered send: the task is sent
+                -- again, and a conflictTaskUUID then means "it ran and failed", not "accepted".
+                ALTER TABLE tasks ADD COLUMN resent_after_failed_or_not_found INTEGER NOT NULL DEFAULT 0;
+                -- Every poll is recorded whatever its outcome, so the reconciler can take the least
+                -- recently polled first and say what it tried when a task runs out of time.
+                ALTER TABLE tasks ADD COLUMN poll_count INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE tasks ADD COLUMN last_poll_outcome TEXT;
+                ALTER TABLE tasks ADD COLUMN last_poll_error TEXT;
+                CREATE INDEX tasks_by_last_poll ON tasks(state, last_polled_at);
+                -- Items of a Runware body kontextd could not read, kept raw beside their task.
+                CREATE TABLE unrecognised_items (
+                    id INTEGER PRIMARY KEY,
+                    task_uuid TEXT NOT NULL REFERENCES tasks(task_uuid),
+                    source TEXT NOT NULL,
+                    place TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    raw_json TEXT NOT NULL,
+                    received_at REAL NOT NULL
+                );
+                CREATE INDEX unrecognised_items_by_task ON unrecognised_items(task_uuid);
+                """),
     ])
 }

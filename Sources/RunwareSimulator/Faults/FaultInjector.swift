@@ -14,6 +14,8 @@ final class FaultInjector: Sendable {
         var webhooks: SplitMix64
         var downloads: SplitMix64
         var urls: SplitMix64
+        var shapes: SplitMix64
+        var polls: SplitMix64
 
         init(plan: FaultPlan) {
             func stream(_ salt: UInt64) -> SplitMix64 {
@@ -25,6 +27,8 @@ final class FaultInjector: Sendable {
             webhooks = stream(0x5745_4248)
             downloads = stream(0x444F_574E)
             urls = stream(0x5552_4C53)
+            shapes = stream(0x5348_4150)
+            polls = stream(0x504F_4C4C)
         }
     }
 
@@ -134,6 +138,48 @@ final class FaultInjector: Sendable {
         dice.withLock { dice in
             guard dice.plan.expireImageURLRate > 0 else { return false }
             return Self.unit(&dice.urls) < dice.plan.expireImageURLRate
+        }
+    }
+
+    /// The shape faults of one accepted task (late start, reordered results, nested error).
+    /// `late` forces a late start (`[sim:late]`).
+    func taskShapeFaults(late: Bool) -> TaskShapeFaults {
+        dice.withLock { dice in
+            let plan = dice.plan
+            var faults = TaskShapeFaults()
+            if late { faults.lateBy = plan.lateTaskDelay }
+            guard plan.lateTaskRate > 0 || plan.reorderResultsRate > 0 || plan.nestedErrorRate > 0 else { return faults }
+            let draws = (0..<3).map { _ in Self.unit(&dice.shapes) }
+            if draws[0] < plan.lateTaskRate { faults.lateBy = plan.lateTaskDelay }
+            faults.reorder = draws[1] < plan.reorderResultsRate
+            faults.nestedError = draws[2] < plan.nestedErrorRate
+            return faults
+        }
+    }
+
+    /// Whether a result's webhook is preceded by a progress frame.
+    func progressFrame() -> Bool {
+        dice.withLock { dice in
+            guard dice.plan.progressFrameRate > 0 else { return false }
+            return Self.unit(&dice.shapes) < dice.plan.progressFrameRate
+        }
+    }
+
+    /// The status a `getResponse` request is answered with instead of the envelope, or nil.
+    func pollError() -> Int? {
+        dice.withLock { dice in
+            guard dice.plan.pollErrorRate > 0 else { return nil }
+            let draws = (0..<2).map { _ in Self.unit(&dice.polls) }
+            guard draws[0] < dice.plan.pollErrorRate else { return nil }
+            return [404, 500, 502, 503][min(3, Int(draws[1] * 4))]
+        }
+    }
+
+    /// Whether a `getResponse` item about a failed or unknown task says `taskFailedOrNotFound`.
+    func failedOrNotFound() -> Bool {
+        dice.withLock { dice in
+            guard dice.plan.failedOrNotFoundRate > 0 else { return false }
+            return Self.unit(&dice.polls) < dice.plan.failedOrNotFoundRate
         }
     }
 

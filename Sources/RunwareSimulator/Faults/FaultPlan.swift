@@ -48,6 +48,26 @@ public struct FaultPlan: Sendable, Hashable {
     /// Per submission: the tasks are accepted and run, then the connection closes without a
     /// response.
     public var submitDropAfterAcceptRate: Double
+    /// Per result with a webhook: a progress frame (`imageUUID`, `status: processing`,
+    /// `progress`, `resultIndex`, no image field; runware-sdk 1.8 reads these) is POSTed first.
+    public var progressFrameRate: Double
+    /// Per failed generation: the failure is sent as runware-sdk 1.8's nested item
+    /// (`{"taskUUID","status":"error","error":{"code","message"}}`, in `data` for `getResponse`)
+    /// instead of the flat error object.
+    public var nestedErrorRate: Double
+    /// Per `getResponse` request: answered 404 (plain text), 500, 502 or 503 instead of the envelope.
+    public var pollErrorRate: Double
+    /// Per `getResponse` item about a failed or unknown task: `taskFailedOrNotFound` (the SDK's
+    /// ambiguous code) instead of the failure or `taskNotFound`.
+    public var failedOrNotFoundRate: Double
+    /// Per task with several results and a webhook: its result webhooks are held until every
+    /// result exists, then sent last first (out of order; `resultIndex` says the order).
+    public var reorderResultsRate: Double
+    /// Per accepted task: generation starts `lateTaskDelay` seconds late, so its results can
+    /// arrive after the client's deadline (`[sim:late]` in the prompt forces it).
+    public var lateTaskRate: Double
+    /// How late a late task starts, in seconds.
+    public var lateTaskDelay: Double
 
     /// Creates a plan; every rate defaults to 0 (no fault).
     public init(
@@ -66,7 +86,14 @@ public struct FaultPlan: Sendable, Hashable {
         submitErrorRate: Double = 0,
         submitTimeoutRate: Double = 0,
         submitHangSeconds: Double = 40,
-        submitDropAfterAcceptRate: Double = 0
+        submitDropAfterAcceptRate: Double = 0,
+        progressFrameRate: Double = 0,
+        nestedErrorRate: Double = 0,
+        pollErrorRate: Double = 0,
+        failedOrNotFoundRate: Double = 0,
+        reorderResultsRate: Double = 0,
+        lateTaskRate: Double = 0,
+        lateTaskDelay: Double = 30
     ) {
         self.seed = seed
         self.dropWebhookRate = dropWebhookRate
@@ -84,6 +111,13 @@ public struct FaultPlan: Sendable, Hashable {
         self.submitTimeoutRate = submitTimeoutRate
         self.submitHangSeconds = submitHangSeconds
         self.submitDropAfterAcceptRate = submitDropAfterAcceptRate
+        self.progressFrameRate = progressFrameRate
+        self.nestedErrorRate = nestedErrorRate
+        self.pollErrorRate = pollErrorRate
+        self.failedOrNotFoundRate = failedOrNotFoundRate
+        self.reorderResultsRate = reorderResultsRate
+        self.lateTaskRate = lateTaskRate
+        self.lateTaskDelay = lateTaskDelay
     }
 
     /// No fault at all: the simulator behaves like a healthy Runware.
@@ -93,7 +127,8 @@ public struct FaultPlan: Sendable, Hashable {
     public var injectsFaults: Bool {
         [dropWebhookRate, duplicateWebhookRate, delayWebhookRate, webhookBeforeAckRate, corruptDownloadRate,
          truncateDownloadRate, stallDownloadRate, expireImageURLRate, submitErrorRate, submitTimeoutRate,
-         submitDropAfterAcceptRate].contains { $0 > 0 } || imageURLLifetime != nil
+         submitDropAfterAcceptRate, progressFrameRate, nestedErrorRate, pollErrorRate, failedOrNotFoundRate,
+         reorderResultsRate, lateTaskRate].contains { $0 > 0 } || imageURLLifetime != nil
     }
 }
 
@@ -126,6 +161,28 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
     case submitTimeout
     /// A submission was accepted, then its connection closed without a response.
     case submitDroppedAfterAccept
+    /// A progress frame was POSTed before a result.
+    case progressFrame
+    /// A failure was sent as the SDK's nested error item.
+    case nestedError
+    /// A `getResponse` request was answered 404 or 5xx.
+    case pollError
+    /// A `getResponse` item said `taskFailedOrNotFound`.
+    case failedOrNotFound
+    /// A task's result webhooks were sent last first.
+    case reorderedResults
+    /// A task started late (its results may come after the client's deadline).
+    case lateTask
+}
+
+/// The shape faults drawn per task: how its results and failure travel.
+struct TaskShapeFaults: Sendable, Equatable {
+    /// Start generation this many seconds late (0: on time).
+    var lateBy: Double = 0
+    /// Hold the result webhooks and send them last first.
+    var reorder = false
+    /// Send the failure as the SDK's nested item.
+    var nestedError = false
 }
 
 /// What the fault plan decided for one submission (a POST /v1 carrying `imageInference` tasks).

@@ -2,15 +2,16 @@ import Foundation
 import KontextCore
 
 /// Builds the result object Runware sends for one generated image
-/// (`{"taskType","taskUUID","imageUUID","imageURL"|"imageBase64Data"|"imageDataURI","seed",...}`).
+/// (`{"taskType","taskUUID","imageUUID","imageURL"|"imageBase64Data"|"imageDataURI","seed","resultIndex",...}`).
 enum ResultPayload {
     static func object(
         task: ImageInferenceTask, taskUUID: String, imageUUID: String, seed: UInt64, servedBytes: [UInt8],
-        publicBaseURL: String, costPerImage: Double
+        publicBaseURL: String, costPerImage: Double, resultIndex: Int
     ) -> JSONValue {
+        // resultIndex: which of the task's results this is; runware-sdk 1.8 dedups and orders on it.
         var fields: [String: JSONValue] = [
             "taskType": .string("imageInference"), "taskUUID": .string(taskUUID),
-            "imageUUID": .string(imageUUID), "seed": .seed(seed),
+            "imageUUID": .string(imageUUID), "seed": .seed(seed), "resultIndex": .integer(Int64(resultIndex)),
         ]
         switch task.outputType {
         case .url:

@@ -24,6 +24,26 @@ struct RunwareErrorObject: Sendable, Hashable {
         return .object(object)
     }
 
+    /// runware-sdk 1.8's error item: `{"taskType","taskUUID","status":"error","error":{"code","message",...}}`.
+    var nestedItem: JSONValue {
+        var inner: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let parameter { inner["parameter"] = .string(parameter) }
+        if let documentation { inner["documentation"] = .string(documentation) }
+        var object: [String: JSONValue] = ["status": .string("error"), "error": .object(inner)]
+        if let taskType { object["taskType"] = .string(taskType) }
+        if let taskUUID { object["taskUUID"] = .string(taskUUID) }
+        return .object(object)
+    }
+
+    /// The failure codes of runware-sdk 1.8's catalog a failed generation reports.
+    static let generationFailureCodes = ["inferenceError", "processingFailed", "taskFailed", "timeoutProvider"]
+
+    /// The failure code for a task, drawn from its UUID so every answer about it agrees.
+    static func generationFailureCode(for taskUUID: String) -> String {
+        let sum = taskUUID.utf8.reduce(0) { ($0 &+ Int($1)) & 0xFFFF }
+        return generationFailureCodes[sum % generationFailureCodes.count]
+    }
+
     /// The 401 answer to a missing or wrong API key, worded as Runware words it.
     static let invalidAPIKey = RunwareErrorObject(
         code: "invalidApiKey",

@@ -48,7 +48,7 @@ final class SimulatedRunware: Sendable {
 
     /// Accepts a validated task unless its UUID was seen, and starts generating it.
     func accept(_ task: ImageInferenceTask, taskUUID: String, hooks: Set<SimulatorHook>) -> Acceptance {
-        let record = SimulatedTask(task: task, taskUUID: taskUUID, hooks: hooks)
+        var record = SimulatedTask(task: task, taskUUID: taskUUID, hooks: hooks)
         let isNew = ledger.withLock { ledger -> Bool in
             guard ledger.seenTaskUUIDs.insert(taskUUID).inserted else { return false }
             ledger.tasks[taskUUID] = record
@@ -56,6 +56,10 @@ final class SimulatedRunware: Sendable {
             return true
         }
         guard isNew else { return .conflict }
+        // Drawn only for tasks really run, so conflicting resends do not shift the stream.
+        record.shape = faults.taskShapeFaults(late: hooks.contains(.late))
+        let shape = record.shape
+        ledger.withLock { $0.tasks[taskUUID]?.shape = shape }
         logger.debug("task accepted", metadata: ["taskUUID": "\(taskUUID)", "results": "\(task.numberResults)"])
         let work = track { [self] in await generate(taskUUID: taskUUID) }
         return .accepted(record, work: work)
@@ -74,6 +78,10 @@ final class SimulatedRunware: Sendable {
             return ledger.tasks[taskUUID]
         }) else { return }
         let task = record.task
+        if record.shape.lateBy > 0 {
+            faults.record(.lateTask)
+            guard await pause(seconds: record.shape.lateBy) else { return }
+        }
         guard await pause(seconds: configuration.generationDelay) else { return }
         if record.hooks.contains(.fail) {
             fail(
@@ -82,6 +90,9 @@ final class SimulatedRunware: Sendable {
             return
         }
         var random = SystemRandomNumberGenerator()
+        // Out of order: the result webhooks wait until every result exists, then go last first.
+        let reorder = record.shape.reorder && task.webhookURL != nil && task.numberResults > 1
+        var held: [PendingWebhook] = []
         for index in 0..<task.numberResults {
             if index > 0 {
                 guard await pause(seconds: configuration.resultInterval) else { return }
@@ -90,8 +101,7 @@ final class SimulatedRunware: Sendable {
             let size = task.size ?? ImageSize(width: 1024, height: 1024)
             let encoded: [UInt8]
             do {
-                encoded = try ImageSynthesizer.render(
-                    format: task.outputFormat, size: size, seed: seed, quality: task.outputQuality ?? 90)
+                encoded = try await Self.render(format: task.outputFormat, size: size, seed: seed, quality: task.outputQuality ?? 90)
             } catch {
                 fail(taskUUID: taskUUID, webhookURL: task.webhookURL, message: "Image encoding failed: \(error)")
                 return
@@ -112,7 +122,7 @@ final class SimulatedRunware: Sendable {
             let result = ledger.withLock { ledger -> JSONValue in
                 let result = ResultPayload.object(
                     task: task, taskUUID: taskUUID, imageUUID: imageUUID, seed: seed, servedBytes: served,
-                    publicBaseURL: ledger.publicBaseURL, costPerImage: configuration.costPerImage)
+                    publicBaseURL: ledger.publicBaseURL, costPerImage: configuration.costPerImage, resultIndex: index)
                 ledger.images[imageUUID] = ServedImage(format: task.outputFormat, bytes: served)
                 if task.outputType == .url {
                     ledger.imageURLs[imageUUID] = ImageURLHistory(
@@ -128,54 +138,132 @@ final class SimulatedRunware: Sendable {
             if let url = task.webhookURL {
                 let body: JSONValue =
                     configuration.webhookBodyVariant == .wrapped ? .object(["data": .array([result])]) : result
-                sendWebhook(body: body, to: url, taskUUID: taskUUID, imageUUID: imageUUID, faults: webhookFaults)
+                let progress: JSONValue? = faults.progressFrame()
+                    ? .object([
+                        "taskType": .string("imageInference"), "taskUUID": .string(taskUUID),
+                        "imageUUID": .string(imageUUID), "status": .string("processing"),
+                        "progress": .integer(90), "resultIndex": .integer(Int64(index)),
+                    ])
+                    : nil
+                if reorder {
+                    held.append(PendingWebhook(
+                        body: body, url: url, taskUUID: taskUUID, imageUUID: imageUUID, faults: webhookFaults, progress: progress))
+                } else {
+                    sendWebhook(body: body, to: url, taskUUID: taskUUID, imageUUID: imageUUID, faults: webhookFaults, progress: progress)
+                }
             }
         }
+        if reorder {
+            faults.record(.reorderedResults)
+            sendWebhooksInSequence(held.reversed())
+        }
+    }
+
+    /// Rendering and encoding a megapixel image takes tens of milliseconds of CPU with no
+    /// suspension point: on the cooperative pool (as many threads as cores) a few of them at once
+    /// would stall every other task of the process — webhook deliveries, the HTTP server, a
+    /// daemon under test. They run on their own queue instead.
+    private static let renderQueue = DispatchQueue(label: "runware-sim.render", qos: .utility, attributes: .concurrent)
+
+    private static func render(format: OutputFormat, size: ImageSize, seed: UInt64, quality: Int) async throws(ImageSynthesisError) -> [UInt8] {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], ImageSynthesisError>, Never>) in
+            renderQueue.async {
+                continuation.resume(returning: Result { () throws(ImageSynthesisError) in
+                    try ImageSynthesizer.render(format: format, size: size, seed: seed, quality: quality)
+                })
+            }
+        }
+        return try result.get()
     }
 
     private func fail(taskUUID: String, webhookURL: String?, message: String) {
         let failure = RunwareErrorObject(
-            code: "inferenceFailed", message: message, taskType: "imageInference", taskUUID: taskUUID,
-            documentation: RunwareErrorObject.documentationBase, status: "error")
+            code: RunwareErrorObject.generationFailureCode(for: taskUUID), message: message, taskType: "imageInference",
+            taskUUID: taskUUID, documentation: RunwareErrorObject.documentationBase, status: "error")
         let webhookFaults = webhookURL == nil ? WebhookFaults() : faults.webhookFaults()
-        ledger.withLock { ledger in
+        let nested = ledger.withLock { ledger -> Bool in
             ledger.tasks[taskUUID]?.failure = failure
             if webhookURL != nil && !webhookFaults.drop { ledger.webhooksScheduled[taskUUID, default: 0] += 1 }
+            return ledger.tasks[taskUUID]?.shape.nestedError ?? false
         }
+        if nested { faults.record(.nestedError) }
         logger.debug("task failed", metadata: ["taskUUID": "\(taskUUID)"])
         if let webhookURL {
-            let body: JSONValue =
-                configuration.webhookBodyVariant == .wrapped
-                ? .object(["errors": .array([failure.jsonValue])]) : failure.jsonValue
+            let body: JSONValue
+            switch (configuration.webhookBodyVariant, nested) {
+            case (.wrapped, true): body = .object(["data": .array([failure.nestedItem])])
+            case (.wrapped, false): body = .object(["errors": .array([failure.jsonValue])])
+            case (_, true): body = failure.nestedItem
+            case (_, false): body = failure.jsonValue
+            }
             sendWebhook(body: body, to: webhookURL, taskUUID: taskUUID, imageUUID: nil, faults: webhookFaults)
         }
     }
 
-    /// Delivers one webhook body as the fault plan decided: not at all, late, or several times.
-    private func sendWebhook(body: JSONValue, to url: String, taskUUID: String, imageUUID: String?, faults decided: WebhookFaults) {
+    /// Delivers one webhook body as the fault plan decided: not at all, late, or several times;
+    /// a `progress` frame, when given, is POSTed once first (its outcome is not recorded: it
+    /// carries no result).
+    private func sendWebhook(
+        body: JSONValue, to url: String, taskUUID: String, imageUUID: String?, faults decided: WebhookFaults,
+        progress: JSONValue? = nil
+    ) {
+        let webhook = PendingWebhook(body: body, url: url, taskUUID: taskUUID, imageUUID: imageUUID, faults: decided, progress: progress)
         guard !decided.drop else {
             faults.record(.droppedWebhook)
             logger.debug("webhook dropped by the fault plan", metadata: ["key": "\(imageUUID ?? taskUUID)"])
             return
         }
-        let bytes = JSONCoding.encode(body)
-        let key = imageUUID ?? taskUUID
+        track { [self] in await deliver(webhook) }
+    }
+
+    /// Delivers webhooks one after the other, in the order given (each waits for the one before).
+    private func sendWebhooksInSequence(_ webhooks: [PendingWebhook]) {
+        let kept = webhooks.filter { webhook in
+            if webhook.faults.drop { faults.record(.droppedWebhook) }
+            return !webhook.faults.drop
+        }
         track { [self] in
-            if decided.delay > 0 {
-                faults.record(.delayedWebhook)
-                guard await pause(seconds: decided.delay) else { return }
-            }
-            for copy in 1...max(1, decided.copies) {
-                if copy > 1 { faults.record(.duplicatedWebhook) }
-                await delivery.deliver(
-                    body: bytes, to: url, key: key,
-                    recordAttempt: { self.ledger.withLock { $0.webhookAttempts[key, default: 0] += 1 } },
-                    recordOutcome: { attempt, outcome in
-                        self.recordOutcome(
-                            outcome, attempt: attempt, copy: copy, taskUUID: taskUUID, imageUUID: imageUUID)
-                    })
+            for webhook in kept {
+                await deliver(webhook)
                 if Task.isCancelled { return }
             }
+        }
+    }
+
+    /// One webhook to deliver, with what the fault plan decided for it.
+    private struct PendingWebhook: Sendable {
+        let body: JSONValue
+        let url: String
+        let taskUUID: String
+        let imageUUID: String?
+        let faults: WebhookFaults
+        let progress: JSONValue?
+    }
+
+    private func deliver(_ webhook: PendingWebhook) async {
+        let bytes = JSONCoding.encode(webhook.body)
+        let key = webhook.imageUUID ?? webhook.taskUUID
+        if let progress = webhook.progress {
+            faults.record(.progressFrame)
+            await delivery.deliver(
+                body: JSONCoding.encode(progress), to: webhook.url, key: key + "#progress", recordAttempt: {},
+                recordOutcome: { _, _ in })
+            if Task.isCancelled { return }
+        }
+        if webhook.faults.delay > 0 {
+            faults.record(.delayedWebhook)
+            guard await pause(seconds: webhook.faults.delay) else { return }
+        }
+        for copy in 1...max(1, webhook.faults.copies) {
+            if copy > 1 { faults.record(.duplicatedWebhook) }
+            await delivery.deliver(
+                body: bytes, to: webhook.url, key: key,
+                recordAttempt: { self.ledger.withLock { $0.webhookAttempts[key, default: 0] += 1 } },
+                recordOutcome: { attempt, outcome in
+                    self.recordOutcome(
+                        outcome, attempt: attempt, copy: copy, taskUUID: webhook.taskUUID, imageUUID: webhook.imageUUID)
+                })
+            if Task.isCancelled { return }
         }
     }
 
@@ -353,6 +441,7 @@ final class SimulatedRunware: Sendable {
     var submissionsReceived: [String: Int] { ledger.withLock { $0.submissionsReceived } }
     var runCounts: [String: Int] { ledger.withLock { $0.runCounts } }
     var isStopped: Bool { ledger.withLock { $0.isStopped } }
+    var workInFlight: Int { ledger.withLock { $0.running.count } }
 
     /// The JSON served at `GET /sim/state`.
     var stateReport: JSONValue {

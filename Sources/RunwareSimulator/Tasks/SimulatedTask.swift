@@ -6,6 +6,8 @@ struct SimulatedTask: Sendable {
     let task: ImageInferenceTask
     let taskUUID: String
     let hooks: Set<SimulatorHook>
+    /// How its results and failure travel (late start, reordered webhooks, nested error).
+    var shape = TaskShapeFaults()
     /// Result objects in generation order, without `status` (added for `getResponse`).
     var results: [JSONValue] = []
     /// Set when `[sim:fail]` made generation fail.
@@ -25,7 +27,9 @@ struct SimulatedTask: Sendable {
     }
 
     /// The `getResponse` view: every result with `status: success`, one `processing` item while
-    /// results are still due, and the failure (with `status: error`) once generation failed.
+    /// results are still due (with `progress` and the next `resultIndex`, as runware-sdk 1.8
+    /// reads them), and the failure once generation failed: flat in `errors`, or the SDK's
+    /// nested item in `data` when the task's shape says so.
     var cumulativeState: (data: [JSONValue], errors: [JSONValue]) {
         var data = results.map { result -> JSONValue in
             guard case .object(var fields) = result else { return result }
@@ -33,12 +37,14 @@ struct SimulatedTask: Sendable {
             return .object(fields)
         }
         if let failure {
+            if shape.nestedError { return (data + [failure.nestedItem], []) }
             return (data, [failure.jsonValue])
         }
         if !isFinished {
             data.append(.object([
                 "taskType": .string("imageInference"), "taskUUID": .string(taskUUID),
-                "status": .string("processing"),
+                "status": .string("processing"), "resultIndex": .integer(Int64(results.count)),
+                "progress": .integer(Int64(results.count * 100 / max(1, task.numberResults))),
             ]))
         }
         return (data, [])

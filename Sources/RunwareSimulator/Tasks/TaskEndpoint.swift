@@ -55,6 +55,10 @@ struct TaskEndpoint: Sendable {
             return Self.requestError("The request contains no tasks.")
         }
 
+        let isPoll = elements.allSatisfy { $0["taskType"]?.stringValue == "getResponse" }
+        if isPoll, let status = service.faults.pollError() {
+            return pollFailure(status: status)
+        }
         let isSubmission = !dryRun && elements.contains { $0["taskType"]?.stringValue == "imageInference" }
         let fault = isSubmission ? service.faults.submissionFault() : nil
         if case .refuse(let status) = fault {
@@ -119,6 +123,19 @@ struct TaskEndpoint: Sendable {
         return Reply(
             status: status, body: .object(["errors": .array(errors)]),
             headers: retryAfter.map { [HTTPHeader(name: "Retry-After", value: $0)] } ?? [])
+    }
+
+    /// A `getResponse` request answered with an HTTP failure instead of the envelope: 404 with a
+    /// body that is not an envelope (a JSON string, as a proxy's error page would be read), or
+    /// Runware's error envelope for 500/502/503.
+    private func pollFailure(status: Int) -> Reply {
+        service.faults.record(.pollError)
+        guard status != 404 else { return Reply(status: 404, body: .string("404 page not found")) }
+        let code = status == 503 ? "serviceUnavailable" : "internalServerError"
+        return Reply(status: status, body: .object(["errors": .array([RunwareErrorObject(
+            code: code, message: "getResponse could not be answered now; retry.", taskType: "getResponse",
+            documentation: RunwareErrorObject.documentationBase
+        ).jsonValue])]))
     }
 
     /// What one element produced, and the accepted task whose webhook the answer must wait for.
@@ -214,12 +231,25 @@ struct TaskEndpoint: Sendable {
                 parameter: "taskUUID", taskType: "getResponse", documentation: RunwareErrorObject.documentationBase
             ).jsonValue])
         }
+        // Unknown: runware-sdk 1.8 maps every *NotFound code to a terminal not-found; the fault
+        // plan may say taskFailedOrNotFound instead (for failed tasks too), as the SDK also knows.
+        let ambiguous = RunwareErrorObject(
+            code: "taskFailedOrNotFound", message: "Task \(taskUUID) failed or does not exist.",
+            parameter: "taskUUID", taskType: "getResponse", taskUUID: taskUUID, documentation: RunwareErrorObject.documentationBase)
         guard let state = service.pollState(taskUUID) else {
+            if service.faults.failedOrNotFound() {
+                service.faults.record(.failedOrNotFound)
+                return Outcome([], [ambiguous.jsonValue])
+            }
             return Outcome([], [RunwareErrorObject(
-                code: "invalidTaskUUID", message: "No task with taskUUID \(taskUUID) is known.",
+                code: "taskNotFound", message: "No task with taskUUID \(taskUUID) is known.",
                 parameter: "taskUUID", taskType: "getResponse", taskUUID: taskUUID,
                 documentation: RunwareErrorObject.documentationBase
             ).jsonValue])
+        }
+        if service.task(taskUUID)?.failure != nil, service.faults.failedOrNotFound() {
+            service.faults.record(.failedOrNotFound)
+            return Outcome(state.data.filter { $0["status"]?.stringValue != "error" }, [ambiguous.jsonValue])
         }
         return Outcome(state)
     }
