@@ -8,17 +8,17 @@ import Logging
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kontextd-bench",
-        abstract: "Measure kontextd: durable webhook acks, latency, image ingestion, status queries, memory.")
+        abstract: "Measure kontextd: durable webhook acks, latency, image ingestion, status queries, memory, acks under attack.")
 
     /// The parts of the bench that can be run alone.
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case webhooks, ingestion, status, dashboard
+        case webhooks, ingestion, status, dashboard, attack
     }
 
     @Flag(help: "A short smoke run: 3-second wrk runs, 2,000 webhook tasks, 200 images, 100,000 status tasks.")
     var quick = false
 
-    @Option(help: "Run only these parts (repeatable): webhooks, ingestion, status, dashboard. Default: all.")
+    @Option(help: "Run only these parts (repeatable): webhooks, ingestion, status, dashboard, attack. Default: all.")
     var only: [Part] = []
 
     @Option(help: "Directory holding webhooks.lua and status.lua. Default: scripts/bench of this checkout.")
@@ -74,6 +74,10 @@ struct BenchCommand: AsyncParsableCommand {
         if parts.contains(.dashboard) {
             let figures = try await DashboardBenchmark(plan: plan, logger: logger, log: log).run()
             BenchReport.dashboard(figures, into: &table)
+        }
+        if parts.contains(.attack) {
+            let figures = try await UnderAttackBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
+            BenchReport.underAttack(figures, into: &table)
         }
         log("")
         log("kontextd-bench summary (whole bench \(Formatting.seconds((ContinuousClock.now - started).seconds)))")

@@ -28,6 +28,14 @@ struct BenchPlan: Sendable {
     var statusTasks = 1_000_000
     /// Length of each status-query run (daemon and no-op), in seconds.
     var statusSeconds = 10
+    /// Hostile connections held open during the "under attack" run.
+    var hostileConnections = 1_000
+    /// Length of the unattacked and the attacked webhook runs, in seconds.
+    var attackSeconds = 10
+    /// wrk connections delivering legitimate webhooks in those runs (Runware's side).
+    var attackWrkConnections = 16
+    /// Tasks the legitimate webhooks of those runs go to.
+    var attackTasks = 2_000
     /// Tasks bulk-loaded for the dashboard list page.
     var dashboardTasks = 1_000_000
     /// Timed requests per dashboard page (after 20 to warm up).
@@ -39,5 +47,6 @@ struct BenchPlan: Sendable {
     /// A short smoke run: shorter runs, fewer tasks and images, 100,000 status tasks.
     static let quick = BenchPlan(
         webhookSeconds: 3, probeSeconds: 2, fixedRateSeconds: 3, longRounds: 3, longRoundSeconds: 3, webhookTasks: 2_000,
-        ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3, dashboardTasks: 100_000, dashboardRequests: 100)
+        ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3, attackSeconds: 3, dashboardTasks: 100_000,
+        dashboardRequests: 100)
 }

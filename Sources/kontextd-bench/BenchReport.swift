@@ -113,4 +113,36 @@ enum BenchReport {
             baseline: "before \(Formatting.mebibytes(figures.memoryBefore))", target: "< 100 MB",
             met: figures.peakMemory < memoryTarget)
     }
+
+    /// The 150 MB memory target under attack, in bytes.
+    static let attackMemoryTarget = 150 * 1_000_000
+
+    static func underAttack(_ figures: UnderAttackBenchmark.Figures, into table: inout BenchTable) {
+        func rate(_ report: WrkReport) -> Double {
+            Double(report.scriptCounts["ok"] ?? 0) / max(report.seconds, 1e-9)
+        }
+        let calm = rate(figures.unattacked)
+        let attacked = rate(figures.attacked)
+        let tally = figures.tally
+        table.add(
+            "webhook acks/s under attack (\(Formatting.count(figures.hostileConnections)) hostile connections: slow heads, "
+                + "30 MiB wrong-token bodies, oversize bodies; wrk -c\(figures.connections), \(figures.seconds) s)",
+            Formatting.rate(attacked), baseline: "unattacked \(Formatting.rate(calm))", target: "≥ 50% of unattacked",
+            met: attacked >= calm * 0.5 && figures.attacked.non2xx == 0)
+        let p99 = figures.attacked.latency(99)
+        table.add(
+            "webhook p99 under attack", Formatting.milliseconds(p99),
+            baseline: "unattacked \(Formatting.milliseconds(figures.unattacked.latency(99)))", target: "< 50 ms",
+            met: p99.map { $0 < 50 })
+        table.add(
+            "RSS peak under attack", Formatting.mebibytes(figures.peakMemory),
+            baseline: "idle \(Formatting.mebibytes(figures.idleMemory))", target: "< 150 MB",
+            met: figures.peakMemory < attackMemoryTarget)
+        let opened = tally.opened.values.reduce(0, +)
+        table.add(
+            "  hostile connections opened (mean open " + String(format: "%.0f", tally.meanOpen) + "), answers",
+            "\(Formatting.count(opened)) (\(Formatting.rate(Double(opened) / max(figures.attackSeconds, 1e-9)))), "
+                + UnderAttackBenchmark.statuses(tally),
+            baseline: "\(Formatting.mebibytes(tally.bodyBytesSent)) hostile body sent")
+    }
 }

@@ -59,21 +59,26 @@ import Testing
         await runware.stop()
     }
 
-    @Test func anAmbiguousSendIsAskedAboutAndNeverSentTwice() async throws {
-        let uuid = "31111111-2222-4333-8444-555555555555"
-        // The first send "reaches Runware" but its answer never comes back in time.
-        let runware = try await ScriptedRunware.start { _, tasks, index in
+    /// A Runware whose answer to the first send never comes back in time (the send "reached" it),
+    /// answering `getResponse` with `poll` and every later send with `resend`.
+    func ambiguousSend(poll: HTTPResponse, resend: @escaping @Sendable ([JSONValue]) -> HTTPResponse) async throws -> ScriptedRunware {
+        try await ScriptedRunware.start { _, tasks, index in
             if index == 0 {
                 try? await Task.sleep(for: .seconds(2))
                 return ScriptedRunware.acknowledge(tasks)
             }
-            if tasks.first?["taskType"] == .string("getResponse") {
-                return ScriptedRunware.json(200, .object(["data": .array([.object([
-                    "taskType": .string("imageInference"), "taskUUID": .string(uuid), "status": .string("processing"),
-                ])])]))
-            }
-            return ScriptedRunware.acknowledge(tasks)
+            if tasks.first?["taskType"] == .string("getResponse") { return poll }
+            return resend(tasks)
         }
+    }
+
+    @Test func anAmbiguousSendIsAskedAboutAndNeverSentTwice() async throws {
+        let uuid = "31111111-2222-4333-8444-555555555555"
+        let runware = try await ambiguousSend(
+            poll: ScriptedRunware.json(200, .object(["data": .array([.object([
+                "taskType": .string("imageInference"), "taskUUID": .string(uuid), "status": .string("processing"),
+            ])])])),
+            resend: { ScriptedRunware.acknowledge($0) })
         let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
         try await submit(harness, uuid: uuid)
         let detail = try await harness.waitFor(uuid, timeout: 20) { $0["state"] == .string("submitted") }
@@ -86,17 +91,10 @@ import Testing
 
     @Test func anAmbiguousSendRunwareNeverGotIsSentAgainAndAConflictCountsAsAccepted() async throws {
         let uuid = "41111111-2222-4333-8444-555555555555"
-        let runware = try await ScriptedRunware.start { _, tasks, index in
-            if index == 0 {
-                try? await Task.sleep(for: .seconds(2))
-                return ScriptedRunware.acknowledge(tasks)
-            }
-            if tasks.first?["taskType"] == .string("getResponse") {
-                return ScriptedRunware.error(400, code: "taskNotFound", taskUUID: uuid)
-            }
-            // The resend: Runware had it after all.
-            return ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid)
-        }
+        // getResponse: never received; the resend then finds Runware had it after all.
+        let runware = try await ambiguousSend(
+            poll: ScriptedRunware.error(400, code: "taskNotFound", taskUUID: uuid),
+            resend: { _ in ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid) })
         let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
         try await submit(harness, uuid: uuid)
         let detail = try await harness.waitFor(uuid, timeout: 20) { $0["state"] == .string("submitted") }
@@ -172,17 +170,10 @@ import Testing
 
     @Test func aResendAfterTaskFailedOrNotFoundThatMeetsAConflictFailsTheTask() async throws {
         let uuid = "42111111-2222-4333-8444-555555555555"
-        let runware = try await ScriptedRunware.start { _, tasks, index in
-            if index == 0 {
-                try? await Task.sleep(for: .seconds(2))
-                return ScriptedRunware.acknowledge(tasks)
-            }
-            if tasks.first?["taskType"] == .string("getResponse") {
-                return ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid)
-            }
-            // Runware had it (it ran and failed): counted as accepted, this would wait forever.
-            return ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid)
-        }
+        // Runware had it (it ran and failed): counted as accepted, the resend's conflict would wait forever.
+        let runware = try await ambiguousSend(
+            poll: ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid),
+            resend: { _ in ScriptedRunware.error(400, code: "conflictTaskUUID", taskUUID: uuid) })
         let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
         try await submit(harness, uuid: uuid)
         let detail = try await harness.waitForFinal(uuid, timeout: 20)
@@ -196,17 +187,10 @@ import Testing
 
     @Test func aResendAfterTaskFailedOrNotFoundThatRunwareTakesRuns() async throws {
         let uuid = "42211111-2222-4333-8444-555555555555"
-        let runware = try await ScriptedRunware.start { _, tasks, index in
-            if index == 0 {
-                try? await Task.sleep(for: .seconds(2))
-                return ScriptedRunware.acknowledge(tasks)
-            }
-            if tasks.first?["taskType"] == .string("getResponse") {
-                return ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid)
-            }
-            // Runware never had it: the resend is simply accepted.
-            return ScriptedRunware.acknowledge(tasks)
-        }
+        // Runware never had it: the resend is simply accepted.
+        let runware = try await ambiguousSend(
+            poll: ScriptedRunware.error(400, code: "taskFailedOrNotFound", taskUUID: uuid),
+            resend: { ScriptedRunware.acknowledge($0) })
         let harness = try await daemon(runware) { $0.reconcile = .init(overdueAfter: 60, interval: 60) }
         try await submit(harness, uuid: uuid)
         let detail = try await harness.waitFor(uuid, timeout: 20) { $0["state"] == .string("submitted") }

@@ -76,13 +76,16 @@ struct HTTPRequestLimitsTests {
         try await channel.closeFuture.get()
     }
 
-    @Test func inspectorCapLowersTheBodyLimit() async throws {
+    @Test func inspectorCapLowersTheBodyLimitAndTheDrainAllowance() async throws {
         let responder = RecordingResponder()
         let channel = try await makeChannel(responder)
-        try await send("POST /small HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n", to: channel)
+        try await send("POST /small HTTP/1.1\r\nHost: h\r\nContent-Length: 10000000\r\n\r\n", to: channel)
         let response = try await firstResponse(from: channel)
         #expect(response.status == 413)
         #expect(response.bodyText.contains("limit of 10 bytes"))
+        // Not the 8 MiB courtesy drain: a restricted route closes past the refusal allowance.
+        try await send(String(repeating: "x", count: HTTPConnectionHandler.refusalDiscardAllowance + 1), to: channel)
+        try await channel.closeFuture.get()
         #expect(responder.requests.isEmpty)
     }
 
@@ -175,23 +178,45 @@ struct HTTPRequestLimitsTests {
         #expect(budget.inUse == 0)
     }
 
-    @Test func atTheCapTheOldestConnectionWaitingForAHeadMakesRoom() async throws {
-        let registry = ConnectionRegistry(maxConnections: 2)
-        let waiting = EmbeddedChannel(), busy = EmbeddedChannel(), newer = EmbeddedChannel(), last = EmbeddedChannel()
-        for channel in [waiting, busy, newer, last] {
+    @Test func atTheCapARefusedOrTheLongestWaitingConnectionMakesRoom() async throws {
+        let registry = ConnectionRegistry(maxConnections: 2, minimumWait: .nanoseconds(500))
+        let channels = (0..<6).map { _ in EmbeddedChannel() }
+        for channel in channels {
             try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 1)).get()
         }
-        let busyActivity = ConnectionActivity()
-        busyActivity.setAwaitingHead(false)
-        #expect(registry.admit(waiting, activity: ConnectionActivity()) == .admitted)
-        #expect(registry.admit(busy, activity: busyActivity) == .admitted)
-        let newerActivity = ConnectionActivity()
-        #expect(registry.admit(newer, activity: newerActivity) == .admittedByEvicting)
+        let (waiting, keptAlive, newer, refused, last) = (channels[0], channels[1], channels[2], channels[3], channels[4])
+        let waitingActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(100))
+        // Accepted before the other, but its last response was just written.
+        let keptAliveActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(50))
+        keptAliveActivity.answered(since: .uptimeNanoseconds(900))
+        #expect(registry.admit(keptAlive, activity: keptAliveActivity) == .admitted)
+        #expect(registry.admit(waiting, activity: waitingActivity) == .admitted)
+        // A connection never served goes before a kept-alive one.
+        let newerActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(1000))
+        #expect(registry.admit(newer, activity: newerActivity, now: .uptimeNanoseconds(1000)) == .admittedByEvicting)
         #expect(!waiting.isActive)
-        #expect(busy.isActive)
+        #expect(keptAlive.isActive)
         #expect(registry.count == 2)
-        newerActivity.setAwaitingHead(false)
-        #expect(registry.admit(last, activity: ConnectionActivity()) == .refused)
+        // A refused connection goes first, however recently it arrived.
+        newerActivity.answered(since: .uptimeNanoseconds(1000))
+        newerActivity.refused()
+        let refusedActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(1100))
+        #expect(registry.admit(refused, activity: refusedActivity, now: .uptimeNanoseconds(1100)) == .admittedByEvicting)
+        #expect(!newer.isActive)
+        #expect(keptAlive.isActive)
+        // The refused one was served too; the kept-alive connection has waited only 300 of the
+        // 500 and the other is serving: the newcomer is refused, the kept-alive client kept.
+        refusedActivity.answered(since: .uptimeNanoseconds(1100))
+        refusedActivity.serving()
+        #expect(registry.admit(channels[5], activity: ConnectionActivity(), now: .uptimeNanoseconds(1200)) == .refused)
+        #expect(keptAlive.isActive)
+        // Once it has idled the minimum, it makes room.
+        let fifthActivity = ConnectionActivity(awaitingHeadSince: .uptimeNanoseconds(1400))
+        #expect(registry.admit(channels[5], activity: fifthActivity, now: .uptimeNanoseconds(1400)) == .admittedByEvicting)
+        #expect(!keptAlive.isActive)
+        fifthActivity.serving()
+        // Every connection serving a request: the new one is refused.
+        #expect(registry.admit(last, activity: ConnectionActivity(), now: .uptimeNanoseconds(5000)) == .refused)
         #expect(registry.count == 2)
     }
 

@@ -13,7 +13,8 @@ import NIOHTTP1
 /// Refusals happen before any body byte is buffered: an inspector's refusal (401, 415, …) or a
 /// request over the shared byte budget (503) is answered at once and the connection closes after
 /// reading and dropping at most `refusalDiscardAllowance` bytes (so the client sees the answer
-/// rather than a reset); an oversize request gets 413 and up to `discardAllowance` bytes dropped.
+/// rather than a reset); an oversize request gets 413 and up to `discardAllowance` bytes dropped
+/// (only `refusalDiscardAllowance` when the inspector lowered its cap).
 ///
 /// One deadline is armed at a time: the first head within `headTimeout` of connecting, the next
 /// one within `idleTimeout` of the previous response, the whole request within `requestTimeout`
@@ -90,6 +91,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var reserved = 0
     /// True when `reserved` covers the announced Content-Length, so chunks need no reservation.
     private var reservedWholeBody = false
+    /// True when the inspector lowered the current request's body cap below the server's.
+    private var restrictedByInspector = false
     private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
     private var timerFiresAt: NIODeadline?
@@ -115,6 +118,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     // MARK: Lifecycle and deadlines
 
     func handlerAdded(context: ChannelHandlerContext) {
+        activity.awaitingHead(since: context.eventLoop.now)
         if context.channel.isActive {
             setDeadline(context.eventLoop.now + limits.headTimeout, context: context)
         }
@@ -179,6 +183,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             ])
             // A small answer goes straight to the socket buffer; the connection closes behind it.
             releaseReservation()
+            activity.refused()
             state = .rejecting(requestEnded: true, responseWritten: true, discarded: 0, allowance: 0)
             let response = HTTPResponse.error(
                 status: 408, code: "request_timeout", message: "the request was not complete in time")
@@ -248,7 +253,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        activity.setAwaitingHead(false)
+        activity.serving()
         setDeadline(context.eventLoop.now + limits.requestTimeout, context: context)
         let request = HTTPRequest(
             method: head.method.rawValue, uri: head.uri,
@@ -264,6 +269,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 if let cap { limit = min(limit, max(0, cap)) }
             }
         }
+        // Draining up to 8 MiB after a 413 is a courtesy for clients of the listener's own cap; a
+        // route the inspector restricted (no body at all, say) owes an oversize sender nothing more
+        // than a refusal does, or anyone could make the server read 8 MiB per connection.
+        restrictedByInspector = limit < limits.maxBodyBytes
         let announced = head.headers["content-length"].first.flatMap { Int($0[...].trimmingASCIIWhitespace()) }
         if let announced, announced > limit {
             tooLarge(head, request: request, limit: limit, reason: "Content-Length \(announced) exceeds \(limit)", context: context)
@@ -298,7 +307,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         ])
         let response = HTTPResponse.error(
             status: 413, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
-        refuse(head, response: response, discardAllowance: Self.discardAllowance, context: context)
+        refuse(
+            head, response: response,
+            discardAllowance: restrictedByInspector ? Self.refusalDiscardAllowance : Self.discardAllowance, context: context)
     }
 
     /// Answers 503 when the body would pass the bytes buffered across all connections.
@@ -319,6 +330,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         _ head: HTTPRequestHead, response: HTTPResponse, discardAllowance: Int, context: ChannelHandlerContext
     ) {
         releaseReservation()
+        activity.refused()
         state = .rejecting(requestEnded: false, responseWritten: false, discarded: 0, allowance: discardAllowance)
         write(response, to: head, keepAlive: false, context: context).assumeIsolated().whenComplete { [self] _ in
             guard case .rejecting(let requestEnded, _, let discarded, let allowance) = state else { return }
@@ -375,8 +387,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let keepAlive = head.isKeepAlive && !wantsClose
         // Idle before writing: the pipelining handler may hand over the next request during the write.
         state = .idle
-        activity.setAwaitingHead(true)
-        setDeadline(context.eventLoop.now + limits.idleTimeout, context: context)
+        let now = context.eventLoop.now
+        activity.answered(since: now)
+        setDeadline(now + limits.idleTimeout, context: context)
         write(response, to: head, keepAlive: keepAlive, context: context).assumeIsolated().whenComplete { _ in
             if !keepAlive {
                 context.close(promise: nil)
@@ -399,6 +412,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
         case .closeWithoutResponse:
             state = .closing
+            activity.refused()
             context.close(promise: nil)
         case .cutShort(let sentBytes):
             state = .closing

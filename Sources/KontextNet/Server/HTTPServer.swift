@@ -101,14 +101,15 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                let activity = ConnectionActivity()
-                switch connections.admit(channel, activity: activity) {
+                let now = channel.eventLoop.now
+                let activity = ConnectionActivity(awaitingHeadSince: now)
+                switch connections.admit(channel, activity: activity, now: now) {
                 case .refused:
                     // Failing the initializer makes the bootstrap close the accepted socket.
-                    logger.debug("connection cap reached with every connection inside a request; refusing a connection")
+                    logger.debug("connection cap reached with no connection to give up; refusing a connection")
                     return channel.eventLoop.makeFailedFuture(HTTPServerError.connectionLimit(name: configuration.name))
                 case .admittedByEvicting:
-                    logger.debug("connection cap reached; closed the oldest connection waiting for a request head")
+                    logger.debug("connection cap reached; closed a refused or long-waiting connection to make room")
                 case .admitted:
                     break
                 }

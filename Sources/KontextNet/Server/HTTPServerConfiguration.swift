@@ -21,9 +21,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Seconds from a request head to the last byte of its body; default 60. The responder's own
     /// time is not counted.
     public var requestTimeout: Double
-    /// Connections open at once; default 1024. At the cap the oldest connection still waiting for
-    /// a request head is closed to admit the new one; when every connection is inside a request,
-    /// the new one is closed at once.
+    /// Connections open at once; default 1024. At the cap a connection already refused, else the
+    /// one that has waited longest (at least 1 s) for a request head, is closed to admit the new
+    /// one; when there is none, the new one is closed at once.
     public var maxConnections: Int
     /// Request body bytes held at once across all connections; default 64 MiB. A request whose
     /// body would pass it is answered 503 `server_busy` (with `Retry-After`) and its connection closed.
