@@ -12,13 +12,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The parts of the bench that can be run alone.
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case webhooks, ingestion, status, dashboard, attack
+        case webhooks, ingestion, status, dashboard, attack, sync
     }
 
     @Flag(help: "A short smoke run: 3-second wrk runs, 2,000 webhook tasks, 200 images, 100,000 status tasks.")
     var quick = false
 
-    @Option(help: "Run only these parts (repeatable): webhooks, ingestion, status, dashboard, attack. Default: all.")
+    @Option(help: "Run only these parts (repeatable): webhooks, ingestion, status, dashboard, attack, sync. Default: all.")
     var only: [Part] = []
 
     @Option(help: "Directory holding webhooks.lua and status.lua. Default: scripts/bench of this checkout.")
@@ -78,6 +78,10 @@ struct BenchCommand: AsyncParsableCommand {
         if parts.contains(.attack) {
             let figures = try await UnderAttackBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
             BenchReport.underAttack(figures, into: &table)
+        }
+        if parts.contains(.sync) {
+            let figures = try await SyncBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
+            BenchReport.sync(figures, into: &table)
         }
         log("")
         log("kontextd-bench summary (whole bench \(Formatting.seconds((ContinuousClock.now - started).seconds)))")

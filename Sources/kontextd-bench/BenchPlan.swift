@@ -40,6 +40,10 @@ struct BenchPlan: Sendable {
     var dashboardTasks = 1_000_000
     /// Timed requests per dashboard page (after 20 to warm up).
     var dashboardRequests = 500
+    /// 1 MiB images uploaded to moto by kontextd's S3 sink and, as the baseline, by boto3.
+    var syncImages = 200
+    /// 64 KiB images a directory sink drains while the webhook acks are measured.
+    var syncBacklog = 5_000
 
     /// The default plan.
     static let standard = BenchPlan()
@@ -48,5 +52,6 @@ struct BenchPlan: Sendable {
     static let quick = BenchPlan(
         webhookSeconds: 3, probeSeconds: 2, fixedRateSeconds: 3, longRounds: 3, longRoundSeconds: 3, webhookTasks: 2_000,
         ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3, attackSeconds: 3, dashboardTasks: 100_000,
-        dashboardRequests: 100)
+        dashboardRequests: 100,
+        syncImages: 40, syncBacklog: 1_000)
 }

@@ -145,4 +145,20 @@ enum BenchReport {
                 + UnderAttackBenchmark.statuses(tally),
             baseline: "\(Formatting.mebibytes(tally.bodyBytesSent)) hostile body sent")
     }
+
+    static func sync(_ figures: SyncBenchmark.Figures, into table: inout BenchTable) {
+        let kontextd = Double(figures.bytes) / max(figures.kontextdSeconds, 1e-9)
+        let boto3 = Double(figures.bytes) / max(figures.boto3Seconds, 1e-9)
+        table.add(
+            "S3 sync to moto (\(figures.images) × 1 MiB, \(figures.concurrency) at once; HEAD + PUT + sidecar PUT, SigV4)",
+            "\(Formatting.megabytesPerSecond(figures.bytes, seconds: figures.kontextdSeconds)), "
+                + "\(Formatting.rate(Double(figures.images) / max(figures.kontextdSeconds, 1e-9))) images",
+            baseline: "boto3 put_object, same files, same server: \(Formatting.megabytesPerSecond(figures.bytes, seconds: figures.boto3Seconds))",
+            target: "≥ boto3", met: kontextd >= boto3)
+        let ratio = figures.acksWithSink / max(figures.acksWithoutSink, 1e-9)
+        table.add(
+            "durable webhook acks/s while a directory sink drains (\(Formatting.count(figures.drainedDuringRun)) images during the run)",
+            "\(Formatting.rate(figures.acksWithSink)) (\(String(format: "%.0f", ratio * 100))%)",
+            baseline: "no sink \(Formatting.rate(figures.acksWithoutSink))", target: "≥ 90%", met: ratio >= 0.9)
+    }
 }

@@ -1,0 +1,212 @@
+import Foundation
+import KontextCore
+import KontextCrypto
+import KontextDaemon
+import KontextStore
+import Logging
+
+/// Downstream sync: upload throughput to moto's S3 server beside boto3 uploading the same files
+/// to the same server in the same run; and durable webhook acks/s while a sink drains a backlog,
+/// beside the same load with no sink.
+struct SyncBenchmark {
+    struct Figures {
+        var images: Int
+        var bytes: Int
+        var kontextdSeconds: Double
+        var boto3Seconds: Double
+        var concurrency: Int
+        var acksWithoutSink: Double
+        var acksWithSink: Double
+        var drainedDuringRun: Int
+    }
+
+    let plan: BenchPlan
+    let scripts: String
+    let logger: Logger
+    let log: (String) -> Void
+
+    /// The checkout (scripts is `<checkout>/scripts/bench`).
+    private var checkout: String { URL(fileURLWithPath: scripts).deletingLastPathComponent().deletingLastPathComponent().path }
+
+    private var python: String {
+        get throws {
+            let candidates = [ProcessInfo.processInfo.environment["KONTEXTD_TEST_VENV"], checkout + "/.venv-test"].compactMap { $0 }
+            guard let found = candidates.map({ $0 + "/bin/python" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+            else { throw BenchError("the sync bench needs moto and boto3: run scripts/test-env.sh (no venv in \(candidates))") }
+            return found
+        }
+    }
+
+    func run() async throws -> Figures {
+        var figures = try await uploads()
+        let acks = try await acksWithDrainingSink()
+        figures.acksWithoutSink = acks.without
+        figures.acksWithSink = acks.with
+        figures.drainedDuringRun = acks.drained
+        return figures
+    }
+
+    // MARK: Upload throughput
+
+    private func uploads() async throws -> Figures {
+        let moto = Process()
+        let input = Pipe()
+        let output = Pipe()
+        moto.executableURL = URL(fileURLWithPath: try python)
+        moto.arguments = [checkout + "/scripts/test/moto_s3.py", "bench"]
+        moto.standardInput = input
+        moto.standardOutput = output
+        moto.standardError = FileHandle.nullDevice
+        try moto.run()
+        defer {
+            // moto_s3.py serves until its stdin closes.
+            try? input.fileHandleForWriting.close()
+            moto.waitUntilExit()
+        }
+        var line: [UInt8] = []
+        while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        let server = try JSONCoding.parse(line)
+        guard let endpoint = server["endpoint"]?.stringValue, let key = server["accessKeyId"]?.stringValue,
+            let secret = server["secretAccessKey"]?.stringValue, let bucket = server["bucket"]?.stringValue
+        else { throw BenchError("moto_s3.py printed \(String(decoding: line, as: UTF8.self))") }
+        log("sync: moto S3 server at \(endpoint), signature checking on")
+
+        let concurrency = 8
+        let count = plan.syncImages
+        let daemon = try await BenchDaemon.start(logger: logger) { configuration in
+            configuration.sync.sinks = [
+                SinkConfiguration(
+                    name: "bench", concurrency: concurrency,
+                    kind: .s3(S3SinkSettings(
+                        endpoint: endpoint, region: "us-east-1", bucket: bucket, prefix: "kontextd/",
+                        keyTemplate: try! ObjectKeyTemplate(ObjectKeyTemplate.defaultTemplate), pathStyle: true,
+                        accessKeyID: key, secretAccessKey: secret)))
+            ]
+        }
+        do {
+            // The same ~1 MB files for both: stored by the daemon (outbox rows), and in files/ for boto3.
+            let files = daemon.directory + "/files"
+            try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+            let bytes = try await Self.storeImages(count: count, size: 1 << 20, in: daemon, copyTo: files)
+            log("sync: \(count) images of 1 MiB stored with their outbox rows")
+
+            let started = ContinuousClock.now
+            daemon.runWorkers()
+            while try await daemon.store.outboxStatistics(sinks: ["bench"])["bench"]?.pending ?? 0 > 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let kontextd = (ContinuousClock.now - started).seconds
+            log("sync: kontextd uploaded \(count) images (HEAD, PUT, sidecar PUT each) in \(Formatting.seconds(kontextd)): "
+                + "\(Formatting.megabytesPerSecond(bytes, seconds: kontextd))")
+
+            let baseline = try Self.run(
+                try python, [scripts + "/boto3_upload.py", endpoint, key, secret, bucket, "boto3/", String(concurrency), files])
+            let boto3 = try JSONCoding.parse(baseline)["seconds"]?.doubleValue ?? .nan
+            log("sync: boto3 put_object of the same files, \(concurrency) at once: \(Formatting.seconds(boto3)): "
+                + "\(Formatting.megabytesPerSecond(bytes, seconds: boto3))")
+            await daemon.stop()
+            return Figures(
+                images: count, bytes: bytes, kontextdSeconds: kontextd, boto3Seconds: boto3, concurrency: concurrency,
+                acksWithoutSink: 0, acksWithSink: 0, drainedDuringRun: 0)
+        } catch {
+            await daemon.stop()
+            throw error
+        }
+    }
+
+    /// Stores `count` random images (tasks, deliveries, files, `markResultStored`); returns the bytes.
+    static func storeImages(count: Int, size: Int, in daemon: BenchDaemon, copyTo copies: String?) async throws -> Int {
+        let files = try ImageFileStore(root: daemon.directory)
+        let tasks = (0..<count).map { _ in BenchTasks.newTask(taskUUID: UUID().uuidString.lowercased()) }
+        _ = try await BenchTasks.create(tasks, in: daemon.store)
+        var total = 0
+        for task in tasks {
+            var generator = SystemRandomNumberGenerator()
+            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let sha = SHA256Digest.hexHash(bytes)
+            let imageUUID = UUID().uuidString.lowercased()
+            let result = IncomingResult(
+                imageUUID: imageUUID, taskUUID: task.taskUUID, sourceKind: .url, sourceValue: "http://127.0.0.1/\(imageUUID).jpg",
+                seed: 42, nsfw: false, cost: 0.0025, rawJSON: #"{"imageUUID":"\#(imageUUID)"}"#)
+            _ = try await daemon.store.recordDelivery(
+                taskUUID: task.taskUUID, source: .webhook, rawBody: Array(result.rawJSON.utf8), results: [result], failures: [],
+                at: Date().timeIntervalSince1970)
+            let path = try files.store(bytes, sha256: sha, fileExtension: "jpg")
+            try await daemon.store.markResultStored(
+                imageUUID: imageUUID,
+                image: StoredImage(format: .jpg, width: 1024, height: 1024, byteSize: bytes.count, sha256: sha, path: path),
+                at: Date().timeIntervalSince1970)
+            if let copies { FileManager.default.createFile(atPath: copies + "/" + imageUUID + ".jpg", contents: Data(bytes)) }
+            total += bytes.count
+        }
+        return total
+    }
+
+    // MARK: Webhook acks while a sink drains
+
+    private func acksWithDrainingSink() async throws -> (without: Double, with: Double, drained: Int) {
+        let gone = try await LoopbackServer.start(ImmediateResponder(status: 404), name: "gone-images", logger: logger)
+        defer { Task { await gone.stop() } }
+        let without = try await ackRate(sink: nil, imageBase: gone.baseURL + "/image").rate
+        let mirror = BenchDaemon.temporaryDirectory() + "-mirror"
+        defer { try? FileManager.default.removeItem(atPath: mirror) }
+        let with = try await ackRate(sink: mirror, imageBase: gone.baseURL + "/image")
+        log("sync: webhook acks/s with a directory sink draining \(with.drained) images meanwhile: "
+            + "\(Formatting.rate(with.rate)) vs \(Formatting.rate(without)) with no sink (\(String(format: "%.0f", 100 * with.rate / max(without, 1e-9)))%)")
+        return (without, with.rate, with.drained)
+    }
+
+    /// Full-speed webhook acks with the workers running; with `sink`, a directory sink drains a
+    /// backlog of stored images during the run.
+    private func ackRate(sink: String?, imageBase: String) async throws -> (rate: Double, drained: Int) {
+        let daemon = try await BenchDaemon.start(logger: logger) { configuration in
+            configuration.images.maxFetchAttempts = 1
+            if let sink {
+                configuration.sync.sinks = [
+                    SinkConfiguration(
+                        name: "mirror",
+                        kind: .directory(DirectorySinkSettings(
+                            path: sink, keyTemplate: try! ObjectKeyTemplate(ObjectKeyTemplate.defaultTemplate))))
+                ]
+            }
+        }
+        do {
+            if sink != nil { _ = try await Self.storeImages(count: plan.syncBacklog, size: 64 << 10, in: daemon, copyTo: nil) }
+            let uuids = (0..<plan.webhookTasks).map { _ in UUID().uuidString.lowercased() }
+            _ = try await BenchTasks.create(
+                uuids.map { BenchTasks.newTask(taskUUID: $0, numberResults: plan.webhookResultsPerTask) }, in: daemon.store)
+            let targets = daemon.directory + "/bench-webhook-targets.lua"
+            try WebhookTargets.write(taskUUIDs: uuids, token: daemon.webhookToken(for:), to: targets)
+            daemon.runWorkers()
+            let pendingBefore = sink == nil ? 0 : try await daemon.store.outboxStatistics(sinks: ["mirror"])["mirror"]?.pending ?? 0
+            let report = try await WrkRun(
+                threads: plan.wrkThreads, connections: plan.wrkConnections, seconds: plan.webhookSeconds,
+                script: scripts + "/webhooks.lua", url: daemon.webhookURL,
+                scriptArguments: [targets, Hex.encode(MessageAuthentication.randomBytes(count: 4)), imageBase]
+            ).run()
+            let pendingAfter = sink == nil ? 0 : try await daemon.store.outboxStatistics(sinks: ["mirror"])["mirror"]?.pending ?? 0
+            let rate = Double(report.scriptCounts["ok"] ?? 0) / max(report.seconds, 1e-9)
+            log("sync: webhooks \(sink == nil ? "without a sink" : "with a draining sink"): \(WebhookLoad.summary(report))")
+            await daemon.stop()
+            return (rate, pendingBefore - pendingAfter)
+        } catch {
+            await daemon.stop()
+            throw error
+        }
+    }
+
+    /// Runs a program to completion; its stdout.
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("\(arguments.first ?? executable) exited with \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
