@@ -69,22 +69,29 @@ static inline int kx_jpeg_decode_check(const unsigned char *data, unsigned long 
     return 0;
 }
 
+/* Reads a PNG's header into image and checks its bounds: 0, or -1 with a message (image freed). */
+static inline int kx_png_begin(png_image *image, const unsigned char *data, size_t size, int max_side, long max_pixels,
+                               char *message, size_t message_size) {
+    memset(image, 0, sizeof *image);
+    image->version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(image, data, size)) {
+        snprintf(message, message_size, "%s", image->message);
+        png_image_free(image);
+        return -1;
+    }
+    if (kx_decode_bounds_exceeded((int)(image->width > 0x7fffffff ? 0x7fffffff : image->width),
+                                  (int)(image->height > 0x7fffffff ? 0x7fffffff : image->height),
+                                  max_side, max_pixels, message, message_size)) {
+        png_image_free(image);
+        return -1;
+    }
+    return 0;
+}
+
 static inline int kx_png_decode_check(const unsigned char *data, size_t size, int max_side, long max_pixels,
                                       int *width, int *height, char *message, size_t message_size) {
     png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        snprintf(message, message_size, "%s", image.message);
-        png_image_free(&image);
-        return -1;
-    }
-    if (kx_decode_bounds_exceeded((int)(image.width > 0x7fffffff ? 0x7fffffff : image.width),
-                                  (int)(image.height > 0x7fffffff ? 0x7fffffff : image.height),
-                                  max_side, max_pixels, message, message_size)) {
-        png_image_free(&image);
-        return -1;
-    }
+    if (kx_png_begin(&image, data, size, max_side, max_pixels, message, message_size) != 0) return -1;
     image.format = PNG_FORMAT_RGBA;
     void *pixels = malloc(PNG_IMAGE_SIZE(image));
     if (pixels == NULL) { snprintf(message, message_size, "out of memory"); png_image_free(&image); return -1; }
@@ -207,19 +214,7 @@ static inline int kx_png_thumbnail(const unsigned char *data, size_t size, int m
                                    int thumb_side, int quality, unsigned char **jpeg, unsigned long *jpeg_size,
                                    int *thumb_w, int *thumb_h, char *message, size_t message_size) {
     png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        snprintf(message, message_size, "%s", image.message);
-        png_image_free(&image);
-        return -1;
-    }
-    if (kx_decode_bounds_exceeded((int)(image.width > 0x7fffffff ? 0x7fffffff : image.width),
-                                  (int)(image.height > 0x7fffffff ? 0x7fffffff : image.height),
-                                  max_side, max_pixels, message, message_size)) {
-        png_image_free(&image);
-        return -1;
-    }
+    if (kx_png_begin(&image, data, size, max_side, max_pixels, message, message_size) != 0) return -1;
     image.format = PNG_FORMAT_RGB;
     png_color white = {255, 255, 255};
     void *pixels = malloc(PNG_IMAGE_SIZE(image));

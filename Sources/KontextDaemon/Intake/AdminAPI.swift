@@ -157,17 +157,12 @@ struct AdminAPI: Sendable {
 
     func image(_ uuid: String, _ request: HTTPRequest) async -> HTTPResponse {
         let result: ResultRecord
-        do {
-            guard let found = try await store.result(imageUUID: uuid.lowercased()) else {
-                return HTTPResponse.error(status: 404, code: "image_not_found", message: "no image \(uuid)")
-            }
-            result = found
-        } catch {
-            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        switch await storedResult(uuid) {
+        case .success(let found): result = found
+        case .failure(let refusal): return refusal.response
         }
-        guard result.state == .stored, let path = result.path, let sha256 = result.sha256, let format = result.format else {
-            let why = result.failureReason.map { "failed: \($0)" } ?? "not stored yet (\(result.state.rawValue))"
-            return HTTPResponse.error(status: 404, code: "image_not_stored", message: "image \(uuid) is \(why)")
+        guard let path = result.path, let sha256 = result.sha256, let format = result.format else {
+            return HTTPResponse.error(status: 404, code: "image_not_stored", message: "image \(uuid) has no stored file")
         }
         let etag = "\"\(sha256)\""
         if request.header("if-none-match") == etag {
@@ -188,22 +183,40 @@ struct AdminAPI: Sendable {
         }
     }
 
+    /// Why an image route cannot serve: the answer to send.
+    struct Refusal: Error {
+        let response: HTTPResponse
+    }
+
+    /// The stored result of `uuid`, or the 404/503 answer saying why there is none.
+    private func storedResult(_ uuid: String) async -> Result<ResultRecord, Refusal> {
+        let result: ResultRecord
+        do {
+            guard let found = try await store.result(imageUUID: uuid.lowercased()) else {
+                return .failure(Refusal(response: .error(status: 404, code: "image_not_found", message: "no image \(uuid)")))
+            }
+            result = found
+        } catch {
+            return .failure(Refusal(response: .error(status: 503, code: "storage_unavailable", message: "\(error)")))
+        }
+        guard result.state == .stored else {
+            let why = result.failureReason.map { "failed: \($0)" } ?? "not stored yet (\(result.state.rawValue))"
+            return .failure(Refusal(response: .error(status: 404, code: "image_not_stored", message: "image \(uuid) is \(why)")))
+        }
+        return .success(result)
+    }
+
     /// The image's thumbnail (JPEG, at most 256 px on the long side). Made at ingest for JPEG and
     /// WEBP; for PNG (and for a thumbnail lost or damaged, being derived data written without
     /// fsync) it is made from the stored image on first request and recorded.
     func thumbnail(_ uuid: String, _ request: HTTPRequest) async -> HTTPResponse {
         let result: ResultRecord
-        do {
-            guard let found = try await store.result(imageUUID: uuid.lowercased()) else {
-                return HTTPResponse.error(status: 404, code: "image_not_found", message: "no image \(uuid)")
-            }
-            result = found
-        } catch {
-            return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
+        switch await storedResult(uuid) {
+        case .success(let found): result = found
+        case .failure(let refusal): return refusal.response
         }
-        guard result.state == .stored, let path = result.path, let format = result.format else {
-            let why = result.failureReason.map { "failed: \($0)" } ?? "not stored yet (\(result.state.rawValue))"
-            return HTTPResponse.error(status: 404, code: "image_not_stored", message: "image \(uuid) is \(why)")
+        guard let path = result.path, let format = result.format else {
+            return HTTPResponse.error(status: 404, code: "image_not_stored", message: "image \(uuid) has no stored file")
         }
         func answer(_ bytes: [UInt8], sha256: String) -> HTTPResponse {
             let etag = "\"\(sha256)\""
