@@ -111,10 +111,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         say("")
 
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + .seconds(clamping: timeout)
         var details: [String: JSONValue] = [:]
         var lastLine = ""
-        let started = Date()
+        let started = ContinuousClock.now
         while true {
             for uuid in uuids {
                 let (status, body) = try await admin.call("GET", "/v1/tasks/\(uuid)")
@@ -125,11 +125,11 @@ struct DemoCommand: AsyncParsableCommand {
             var counts: [String: Int] = [:]
             for state in states { counts[state, default: 0] += 1 }
             let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            let line = String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + "\(summary); images stored \(stored)/\(uuids.count)"
+            let line = String(format: "[%5.1fs] ", (ContinuousClock.now - started).secondsValue) + "\(summary); images stored \(stored)/\(uuids.count)"
             if line.dropFirst(9) != lastLine.dropFirst(9) { say(line) }
             lastLine = line
             if states.allSatisfy({ TaskState(rawValue: $0)?.isFinal == true }) { break }
-            if Date() > deadline { throw CommandFailure.timedOut("tasks still running after \(Int(timeout)) s: \(summary)") }
+            if ContinuousClock.now > deadline { throw CommandFailure.timedOut("tasks still running after \(Int(timeout)) s: \(summary)") }
             try await Task.sleep(for: .milliseconds(200))
         }
         say("")

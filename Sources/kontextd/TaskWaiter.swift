@@ -15,7 +15,7 @@ struct TaskWaiter {
 
     /// Each task's final detail, in the order given.
     func waitForFinalStates(_ uuids: [String]) async throws -> [JSONValue] {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + .seconds(clamping: timeout)
         var display = ProgressDisplay(terminal: announce && isatty(STDERR_FILENO) == 1, enabled: announce)
         var latest: [String: JSONValue] = [:]
         while true {
@@ -29,7 +29,7 @@ struct TaskWaiter {
                 display.finish()
                 return uuids.map { latest[$0] ?? .null }
             }
-            if Date() > deadline {
+            if ContinuousClock.now > deadline {
                 display.finish()
                 let waiting = uuids.filter { !(latest[$0].map(Self.isFinal) ?? false) }
                 throw CommandFailure.timedOut("still running after \(Int(timeout)) s: \(waiting.joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import Foundation
+import KontextCore
 import Logging
 
 /// How a `TaskStore` opens its database.
@@ -24,7 +25,7 @@ public struct StoreConfiguration: Sendable {
     public init(
         readerCount: Int = 2,
         busyTimeout: Duration = .seconds(5),
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        clock: @escaping @Sendable () -> Double = { SystemClock().wallNow },
         logger: Logger = Logger(label: "kontextd.store"),
         onCommit: (@Sendable (_ writes: Int) -> Void)? = nil
     ) {
