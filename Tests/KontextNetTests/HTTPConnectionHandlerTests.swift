@@ -25,15 +25,8 @@ struct HTTPConnectionHandlerTests {
         try await channel.writeInbound(ByteBuffer(string: text))
     }
 
-    /// Reads outbound writes until `count` complete responses have arrived.
     private func responses(_ count: Int, from channel: NIOAsyncTestingChannel) async throws -> [RawResponse] {
-        var bytes: [UInt8] = []
-        while true {
-            if let parsed = parseResponses(bytes), parsed.count >= count { return parsed }
-            let data = try await channel.waitForOutboundWrite(as: IOData.self)
-            guard case .byteBuffer(let buffer) = data else { continue }
-            bytes += buffer.readableBytesView
-        }
+        try await readResponses(count, from: channel)
     }
 
     @Test func fullRequestReachesResponderWithAllFields() async throws {

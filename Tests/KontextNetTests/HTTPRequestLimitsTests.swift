@@ -42,13 +42,7 @@ struct HTTPRequestLimitsTests {
     }
 
     private func firstResponse(from channel: NIOAsyncTestingChannel) async throws -> RawResponse {
-        var bytes: [UInt8] = []
-        while true {
-            if let parsed = parseResponses(bytes), let first = parsed.first { return first }
-            let data = try await channel.waitForOutboundWrite(as: IOData.self)
-            guard case .byteBuffer(let buffer) = data else { continue }
-            bytes += buffer.readableBytesView
-        }
+        try await readResponses(1, from: channel)[0]
     }
 
     @Test func refusedHeadIsAnsweredBeforeAnyBodyAndNeverReachesTheResponder() async throws {

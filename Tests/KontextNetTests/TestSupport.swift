@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOEmbedded
 import Synchronization
 
 @testable import KontextNet
@@ -58,4 +60,15 @@ func parseResponses(_ bytes: [UInt8]) -> [RawResponse]? {
         rest = rest[(bodyStart + length)...]
     }
     return responses
+}
+
+/// Reads a testing channel's outbound writes until `count` complete responses have arrived.
+func readResponses(_ count: Int, from channel: NIOAsyncTestingChannel) async throws -> [RawResponse] {
+    var bytes: [UInt8] = []
+    while true {
+        if let parsed = parseResponses(bytes), parsed.count >= count { return parsed }
+        let data = try await channel.waitForOutboundWrite(as: IOData.self)
+        guard case .byteBuffer(let buffer) = data else { continue }
+        bytes += buffer.readableBytesView
+    }
 }
