@@ -43,7 +43,7 @@ fuzz: deps
 
 bench: deps
 	$(SWIFT) build -c release --product kontextd-bench
-	$$($(SWIFT) build -c release --show-bin-path)/kontextd-bench
+	KONTEXTD_TEST_VENV=$$(./scripts/test-env.sh) $$($(SWIFT) build -c release --show-bin-path)/kontextd-bench $(ARGS)
 
 clean:
 	rm -rf .build
