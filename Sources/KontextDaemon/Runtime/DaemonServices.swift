@@ -9,7 +9,7 @@ import ServiceLifecycle
 // other, which is what gives the shutdown its order:
 //
 //   listeners stop accepting, in-flight requests finish  (WebhookListener, AdminListener)
-//   → workers stop                                       (submission, reconciliation, ingestion, later sync)
+//   → workers stop                                       (submission, reconciliation, ingestion, sync, watchdog)
 //   → outgoing HTTP and the image thread pool drain       (OutgoingIO)
 //   → the store finishes its writes, checkpoints, closes  (StoreService)
 //
