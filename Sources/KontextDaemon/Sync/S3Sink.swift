@@ -23,7 +23,7 @@ struct S3Sink: DownstreamSink {
 
     /// The object key for an image.
     func key(for image: ImageToSync) -> String {
-        settings.prefix + settings.keyTemplate.render(image.keyValues)
+        settings.key(for: image.keyValues)
     }
 
     /// The URL of an object, path-style or virtual-hosted.

@@ -70,6 +70,16 @@ public struct SinkConfiguration: Sendable, Equatable {
         self.concurrency = concurrency
         self.kind = kind
     }
+
+    /// Where an image with these values is (or will be) delivered, as a person would write it:
+    /// the file's path, `s3://bucket/key`, or the webhook's URL.
+    public func location(of image: ObjectKeyTemplate.Values) -> String {
+        switch kind {
+        case .directory(let settings): settings.target(for: image)
+        case .s3(let settings): "s3://\(settings.bucket)/\(settings.key(for: image))"
+        case .webhook(let settings): settings.url
+        }
+    }
 }
 
 /// `type: directory`: a mirror of the images in a local (or mounted) directory tree.
@@ -82,6 +92,13 @@ public struct DirectorySinkSettings: Sendable, Equatable {
     public init(path: String, keyTemplate: ObjectKeyTemplate) {
         self.path = path
         self.keyTemplate = keyTemplate
+    }
+
+    /// The absolute path an image goes to (a trailing `/` of `path` does not double).
+    public func target(for image: ObjectKeyTemplate.Values) -> String {
+        var root = path
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        return root + "/" + keyTemplate.render(image)
     }
 }
 
@@ -120,6 +137,11 @@ public struct S3SinkSettings: Sendable, Equatable {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
+    }
+
+    /// The object key of an image: the prefix, then the rendered template.
+    public func key(for image: ObjectKeyTemplate.Values) -> String {
+        prefix + keyTemplate.render(image)
     }
 }
 

@@ -35,8 +35,8 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
         let sink: any DownstreamSink
     }
 
-    private let store: TaskStore
-    private let runners: [Runner]
+    let store: TaskStore
+    let runners: [Runner]
     private let configuration: SyncConfiguration
     private let retainLocalDays: Double?
     private let health: DaemonHealth
@@ -46,7 +46,8 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     private let logger: Logger
     private let pool: NIOThreadPool
     private let client: CurlHTTPClient
-    private let paused = Mutex([String: String]())
+    /// Why each paused sink is paused (read by the task page too).
+    let paused = Mutex([String: String]())
 
     /// Builds every sink (directory sinks create their directories now, so a bad path stops start-up).
     init(
