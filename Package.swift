@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "KontextDaemon",
             dependencies: [
-                "KontextCore", "KontextCrypto", "KontextStore", "KontextNet", "CImageCodecs",
+                "KontextCore", "KontextCrypto", "KontextStore", "KontextNet", "KontextThreads", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -163,3 +163,21 @@ final class ThreadCompletion: Sendable {
         }
     }
 }
+
+/// The scheduling priority of the calling thread.
+package enum ThreadPriority {
+    /// Gives the calling thread the lowest CPU priority (nice 19), for work that must yield to
+    /// everything else: the downstream sync's file and upload threads, so that copying and hashing
+    /// images for a sink takes the CPU the webhook listener and the store writer leave over. On
+    /// Linux the nice value belongs to a thread, and `setpriority(PRIO_PROCESS, 0, …)` sets the
+    /// caller's alone. Raising a nice value needs no privilege; a refusal (a seccomp filter) is
+    /// returned, and the thread simply keeps its priority.
+    @discardableResult
+    package static func lowerCurrentThread() -> Bool {
+        #if os(Linux)
+        return setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) == 0
+        #else
+        return setpriority(PRIO_PROCESS, 0, 19) == 0
+        #endif
+    }
+}

@@ -149,11 +149,16 @@ enum BenchReport {
     static func sync(_ figures: SyncBenchmark.Figures, into table: inout BenchTable) {
         let kontextd = Double(figures.bytes) / max(figures.kontextdSeconds, 1e-9)
         let boto3 = Double(figures.bytes) / max(figures.boto3Seconds, 1e-9)
+        let cpu = figures.motoCPUPerImage
         table.add(
-            "S3 sync to moto (\(figures.images) × 1 MiB, \(figures.concurrency) at once; HEAD + PUT + sidecar PUT, SigV4)",
+            "S3 sync to moto (\(figures.images) × 1 MiB, \(figures.concurrency) at once; PUT + sidecar PUT, SigV4)",
             "\(Formatting.megabytesPerSecond(figures.bytes, seconds: figures.kontextdSeconds)), "
-                + "\(Formatting.rate(Double(figures.images) / max(figures.kontextdSeconds, 1e-9))) images",
-            baseline: "boto3 put_object, same files, same server: \(Formatting.megabytesPerSecond(figures.bytes, seconds: figures.boto3Seconds))",
+                + "\(Formatting.rate(Double(figures.images) / max(figures.kontextdSeconds, 1e-9))) images; "
+                + "moto CPU \(SyncBenchmark.milliseconds(cpu.kontextd))/image",
+            baseline: "boto3 put_object, same files, same server: \(Formatting.megabytesPerSecond(figures.bytes, seconds: figures.boto3Seconds)) "
+                + "(moto CPU \(SyncBenchmark.milliseconds(cpu.boto3))/image); boto3 with kontextd's sidecar PUT: "
+                + "\(Formatting.megabytesPerSecond(figures.bytes, seconds: figures.boto3SameWorkSeconds)) "
+                + "(\(SyncBenchmark.milliseconds(cpu.boto3SameWork))/image)",
             target: "≥ boto3", met: kontextd >= boto3)
         let ratio = figures.acksWithSink / max(figures.acksWithoutSink, 1e-9)
         table.add(

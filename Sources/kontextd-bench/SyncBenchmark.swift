@@ -14,6 +14,11 @@ struct SyncBenchmark {
         var bytes: Int
         var kontextdSeconds: Double
         var boto3Seconds: Double
+        /// boto3 making the requests kontextd makes per image (image PUT + sidecar PUT).
+        var boto3SameWorkSeconds: Double
+        /// moto's CPU seconds per image (its process's user + system time over the phase):
+        /// moto is one Python process, so its CPU per request is what bounds every client.
+        var motoCPUPerImage: (kontextd: Double, boto3: Double, boto3SameWork: Double)
         var concurrency: Int
         var acksWithoutSink: Double
         var acksWithSink: Double
@@ -70,6 +75,7 @@ struct SyncBenchmark {
             let secret = server["secretAccessKey"]?.stringValue, let bucket = server["bucket"]?.stringValue
         else { throw BenchError("moto_s3.py printed \(String(decoding: line, as: UTF8.self))") }
         log("sync: moto S3 server at \(endpoint), signature checking on")
+        let motoCPU = { Self.cpuSeconds(process: moto.processIdentifier) }
 
         let concurrency = 8
         let count = plan.syncImages
@@ -90,23 +96,33 @@ struct SyncBenchmark {
             let bytes = try await Self.storeImages(count: count, size: 1 << 20, in: daemon, copyTo: files)
             log("sync: \(count) images of 1 MiB stored with their outbox rows")
 
+            let cpuBefore = motoCPU()
             let started = ContinuousClock.now
             daemon.runWorkers()
             while try await daemon.store.outboxStatistics(sinks: ["bench"])["bench"]?.pending ?? 0 > 0 {
                 try await Task.sleep(for: .milliseconds(10))
             }
             let kontextd = (ContinuousClock.now - started).seconds
-            log("sync: kontextd uploaded \(count) images (HEAD, PUT, sidecar PUT each) in \(Formatting.seconds(kontextd)): "
-                + "\(Formatting.megabytesPerSecond(bytes, seconds: kontextd))")
+            let kontextdCPU = (motoCPU() - cpuBefore) / Double(count)
+            log("sync: kontextd uploaded \(count) images (PUT + sidecar PUT each: fresh deliveries send no HEAD) in "
+                + "\(Formatting.seconds(kontextd)): \(Formatting.megabytesPerSecond(bytes, seconds: kontextd)); "
+                + "moto CPU \(Self.milliseconds(kontextdCPU)) per image")
 
-            let baseline = try Self.run(
-                try python, [scripts + "/boto3_upload.py", endpoint, key, secret, bucket, "boto3/", String(concurrency), files])
-            let boto3 = try JSONCoding.parse(baseline)["seconds"]?.doubleValue ?? .nan
+            // The target's baseline: one put_object per file. Then boto3 doing kontextd's work.
+            let (boto3, boto3CPU) = try boto3Upload(
+                endpoint: endpoint, key: key, secret: secret, bucket: bucket, prefix: "boto3/", concurrency: concurrency,
+                files: files, sidecar: false, motoCPU: motoCPU)
             log("sync: boto3 put_object of the same files, \(concurrency) at once: \(Formatting.seconds(boto3)): "
-                + "\(Formatting.megabytesPerSecond(bytes, seconds: boto3))")
+                + "\(Formatting.megabytesPerSecond(bytes, seconds: boto3)); moto CPU \(Self.milliseconds(boto3CPU / Double(count))) per image")
+            let (sameWork, sameWorkCPU) = try boto3Upload(
+                endpoint: endpoint, key: key, secret: secret, bucket: bucket, prefix: "boto3-sidecar/", concurrency: concurrency,
+                files: files, sidecar: true, motoCPU: motoCPU)
+            log("sync: boto3 put_object of the same files and a sidecar each (kontextd's requests): \(Formatting.seconds(sameWork)): "
+                + "\(Formatting.megabytesPerSecond(bytes, seconds: sameWork)); moto CPU \(Self.milliseconds(sameWorkCPU / Double(count))) per image")
             await daemon.stop()
             return Figures(
-                images: count, bytes: bytes, kontextdSeconds: kontextd, boto3Seconds: boto3, concurrency: concurrency,
+                images: count, bytes: bytes, kontextdSeconds: kontextd, boto3Seconds: boto3, boto3SameWorkSeconds: sameWork,
+                motoCPUPerImage: (kontextdCPU, boto3CPU / Double(count), sameWorkCPU / Double(count)), concurrency: concurrency,
                 acksWithoutSink: 0, acksWithSink: 0, drainedDuringRun: 0)
         } catch {
             await daemon.stop()
@@ -114,32 +130,67 @@ struct SyncBenchmark {
         }
     }
 
+    /// boto3_upload.py over `files`: its seconds and moto's CPU seconds meanwhile.
+    private func boto3Upload(
+        endpoint: String, key: String, secret: String, bucket: String, prefix: String, concurrency: Int, files: String,
+        sidecar: Bool, motoCPU: () -> Double
+    ) throws -> (seconds: Double, motoCPU: Double) {
+        let before = motoCPU()
+        let output = try Self.run(
+            try python,
+            [scripts + "/boto3_upload.py", endpoint, key, secret, bucket, prefix, String(concurrency), files] + (sidecar ? ["--sidecar"] : []))
+        return (try JSONCoding.parse(output)["seconds"]?.doubleValue ?? .nan, motoCPU() - before)
+    }
+
+    /// A process's user + system CPU seconds so far (Linux `/proc/<pid>/stat`; NaN when unreadable).
+    static func cpuSeconds(process: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return .nan }
+        // After "pid (comm)": field 3 is state, so utime (14) and stime (15) are at offsets 11 and 12.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func milliseconds(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+
     /// Stores `count` random images (tasks, deliveries, files, `markResultStored`); returns the bytes.
+    /// 32 at once, so group commit takes them in groups and the set-up stays short.
     static func storeImages(count: Int, size: Int, in daemon: BenchDaemon, copyTo copies: String?) async throws -> Int {
         let files = try ImageFileStore(root: daemon.directory)
         let tasks = (0..<count).map { _ in BenchTasks.newTask(taskUUID: UUID().uuidString.lowercased()) }
         _ = try await BenchTasks.create(tasks, in: daemon.store)
-        var total = 0
-        for task in tasks {
-            var generator = SystemRandomNumberGenerator()
-            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let sha = SHA256Digest.hexHash(bytes)
-            let imageUUID = UUID().uuidString.lowercased()
-            let result = IncomingResult(
-                imageUUID: imageUUID, taskUUID: task.taskUUID, sourceKind: .url, sourceValue: "http://127.0.0.1/\(imageUUID).jpg",
-                seed: 42, nsfw: false, cost: 0.0025, rawJSON: #"{"imageUUID":"\#(imageUUID)"}"#)
-            _ = try await daemon.store.recordDelivery(
-                taskUUID: task.taskUUID, source: .webhook, rawBody: Array(result.rawJSON.utf8), results: [result], failures: [],
-                at: Date().timeIntervalSince1970)
-            let path = try files.store(bytes, sha256: sha, fileExtension: "jpg")
-            try await daemon.store.markResultStored(
-                imageUUID: imageUUID,
-                image: StoredImage(format: .jpg, width: 1024, height: 1024, byteSize: bytes.count, sha256: sha, path: path),
-                at: Date().timeIntervalSince1970)
-            if let copies { FileManager.default.createFile(atPath: copies + "/" + imageUUID + ".jpg", contents: Data(bytes)) }
-            total += bytes.count
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            var total = 0
+            for (index, task) in tasks.enumerated() {
+                if index >= 32, let stored = try await group.next() { total += stored }
+                group.addTask { try await storeImage(for: task, size: size, in: daemon, files: files, copyTo: copies) }
+            }
+            for try await stored in group { total += stored }
+            return total
         }
-        return total
+    }
+
+    private static func storeImage(
+        for task: NewTask, size: Int, in daemon: BenchDaemon, files: ImageFileStore, copyTo copies: String?
+    ) async throws -> Int {
+        let bytes = MessageAuthentication.randomBytes(count: size)
+        let sha = SHA256Digest.hexHash(bytes)
+        let imageUUID = UUID().uuidString.lowercased()
+        let result = IncomingResult(
+            imageUUID: imageUUID, taskUUID: task.taskUUID, sourceKind: .url, sourceValue: "http://127.0.0.1/\(imageUUID).jpg",
+            seed: 42, nsfw: false, cost: 0.0025, rawJSON: #"{"imageUUID":"\#(imageUUID)"}"#)
+        _ = try await daemon.store.recordDelivery(
+            taskUUID: task.taskUUID, source: .webhook, rawBody: Array(result.rawJSON.utf8), results: [result], failures: [],
+            at: Date().timeIntervalSince1970)
+        let path = try files.store(bytes, sha256: sha, fileExtension: "jpg")
+        try await daemon.store.markResultStored(
+            imageUUID: imageUUID,
+            image: StoredImage(format: .jpg, width: 1024, height: 1024, byteSize: bytes.count, sha256: sha, path: path),
+            at: Date().timeIntervalSince1970)
+        if let copies { FileManager.default.createFile(atPath: copies + "/" + imageUUID + ".jpg", contents: Data(bytes)) }
+        return bytes.count
     }
 
     // MARK: Webhook acks while a sink drains

@@ -78,3 +78,29 @@ struct SyncDecisionTests {
         #expect(DeliveryPolicy(maxAttempts: .max).delay(afterFailures: .max, jitter: 1) == 300)
     }
 }
+
+@Suite("When a delivery looks for an earlier copy first")
+struct EarlierCopyCheckTests {
+    /// (event id, marked, failed attempts, attempted in this process, needed)
+    static let cases: [(Int64, Bool, Int, Bool, Bool)] = [
+        (101, false, 0, false, false),  // fresh: beyond what earlier processes attempted, never tried
+        (101, true, 0, false, true),  // backfill, sync retry, or a recorded failure
+        (101, false, 2, false, true),  // failed before
+        (101, false, 0, true, true),  // tried here, outcome not recorded
+        (100, false, 0, false, true),  // an earlier (killed) process may have been sending it
+        (1, false, 0, false, true),
+        (Int64.max, false, 0, false, false),
+    ]
+
+    @Test(arguments: cases)
+    func decision(eventID: Int64, marked: Bool, failures: Int, attempted: Bool, needed: Bool) {
+        let check = EarlierCopyCheck(attemptedBeforeStartThrough: 100)
+        #expect(check.isNeeded(eventID: eventID, marked: marked, failedAttempts: failures, attemptedInThisProcess: attempted) == needed)
+    }
+
+    @Test func withoutAKnownStartEveryDeliveryLooks() {
+        // When the mark cannot be read, the service uses Int64.max: always look (safe).
+        let check = EarlierCopyCheck(attemptedBeforeStartThrough: .max)
+        #expect(check.isNeeded(eventID: 5, marked: false, failedAttempts: 0, attemptedInThisProcess: false))
+    }
+}

@@ -51,6 +51,21 @@ final class PythonProcess {
         }
     }
 
+    /// Sends one command line on stdin and returns the one line the script answers with.
+    func send(_ command: String) throws -> String {
+        try input.fileHandleForWriting.write(contentsOf: Data((command + "\n").utf8))
+        var line: [UInt8] = []
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            guard let first = byte.first else {
+                throw PythonToolError(message: "the script ended before answering \(command)")
+            }
+            if first == UInt8(ascii: "\n") { break }
+            line.append(first)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
     /// Closes stdin (the scripts exit at its end: a test runner's children may have SIGTERM
     /// blocked) and, should it still run, kills it by its pid.
     func stop() {

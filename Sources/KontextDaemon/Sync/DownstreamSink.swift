@@ -1,6 +1,7 @@
 import Foundation
 import KontextCore
 import KontextStore
+import KontextThreads
 import NIOPosix
 
 /// A place stored images (and events) are delivered to: a directory, an S3 bucket, a webhook.
@@ -20,6 +21,9 @@ struct SinkDelivery: Sendable {
     let event: EventRecord
     /// For `image.stored`: the image and its facts.
     let image: ImageToSync?
+    /// An earlier attempt may have put the object in the sink already (`EarlierCopyCheck`): a sink
+    /// whose look costs a request (S3's HEAD) looks only then; false on a fresh delivery's first attempt.
+    var mayAlreadyBeThere = true
 }
 
 /// A stored image as sinks need it.
@@ -81,11 +85,17 @@ struct SinkFailure: Error, Sendable, CustomStringConvertible {
     var description: String { reason }
 }
 
-/// Runs blocking file work (reads, hashes, fsyncs) off the Swift concurrency pool.
+/// Runs blocking file work (reads, hashes, fsyncs) off the Swift concurrency pool, at the lowest
+/// CPU priority: a sink draining a backlog takes the CPU the webhook listener and the store writer
+/// leave over, so acknowledgements keep their speed (README "Downstream sync").
 struct BlockingFileWork: Sendable {
     let pool: NIOThreadPool
 
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(body)
+        try await pool.runIfActive {
+            // The pool's threads are the sync service's own; lowering again is one cheap system call.
+            ThreadPriority.lowerCurrentThread()
+            return try body()
+        }
     }
 }

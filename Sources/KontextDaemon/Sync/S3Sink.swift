@@ -9,8 +9,11 @@ import KontextStore
 /// Requests are signed with AWS Signature V4 by libcurl (`CURLOPT_AWS_SIGV4`), carrying
 /// `x-amz-content-sha256` (hex: libcurl 7.88 signs a body correctly only with it) and
 /// `x-amz-checksum-sha256` (base64: the store recomputes it and refuses bytes that differ). The
-/// object's user metadata names the task, the image, its SHA-256 and seed. A HEAD first skips the
-/// upload when the object is already there with the same SHA-256. A 403 (bad credentials, clock
+/// object's user metadata names the task, the image, its SHA-256 and seed. When an earlier attempt
+/// may have reached the store (`EarlierCopyCheck`: a backfill, a dead letter put back, a failed
+/// attempt, an event from before this process started), a HEAD first skips the upload when the
+/// object is already there with the same SHA-256; a fresh delivery's first attempt uploads at once
+/// (image PUT, then sidecar PUT: two requests). A 403 (bad credentials, clock
 /// skew) or a missing bucket pauses the sink without spending attempts.
 struct S3Sink: DownstreamSink {
     let name: String
@@ -40,15 +43,23 @@ struct S3Sink: DownstreamSink {
     func deliver(_ delivery: SinkDelivery) async throws(SinkFailure) {
         guard let image = delivery.image else { return }
         let key = key(for: image)
-        if try await existingSHA256(key: key) != image.sha256 {
+        // The HEAD only when an earlier attempt may have left the object there (EarlierCopyCheck):
+        // on a fresh delivery's first attempt it could only answer 404, at the cost of a request.
+        let alreadyThere = delivery.mayAlreadyBeThere ? try await existingSHA256(key: key) == image.sha256 : false
+        if !alreadyThere {
             let path = image.localPath
             let bytes: [UInt8]
+            let digest: [UInt8]
             do {
-                bytes = try await work.run { try DurableFile.read(path: path) }
+                // Read and hashed once, on the file threads: the digest checks the file and signs the PUT.
+                (bytes, digest) = try await work.run {
+                    let bytes = try DurableFile.read(path: path)
+                    return (bytes, SHA256Digest.hash(bytes))
+                }
             } catch {
                 throw .permanent("the local image \(path) cannot be read: \(error)")
             }
-            guard SHA256Digest.hexHash(bytes) == image.sha256 else {
+            guard Hex.encode(digest) == image.sha256 else {
                 throw .permanent("the local image \(path) no longer hashes to \(image.sha256)")
             }
             var metadata = [
@@ -56,10 +67,10 @@ struct S3Sink: DownstreamSink {
                 ("x-amz-meta-sha256", image.sha256),
             ]
             if let seed = image.seed { metadata.append(("x-amz-meta-seed", String(seed))) }
-            try await put(key: key, body: bytes, contentType: image.format.mimeType, metadata: metadata)
+            try await put(key: key, body: bytes, digest: digest, contentType: image.format.mimeType, metadata: metadata)
         }
         try await put(
-            key: key + ".json", body: image.sidecar, contentType: "application/json",
+            key: key + ".json", body: image.sidecar, digest: SHA256Digest.hash(image.sidecar), contentType: "application/json",
             metadata: [("x-amz-meta-image-uuid", image.imageUUID)])
     }
 
@@ -75,8 +86,9 @@ struct S3Sink: DownstreamSink {
         }
     }
 
-    private func put(key: String, body: [UInt8], contentType: String, metadata: [(String, String)]) async throws(SinkFailure) {
-        let digest = SHA256Digest.hash(body)
+    private func put(
+        key: String, body: [UInt8], digest: [UInt8], contentType: String, metadata: [(String, String)]
+    ) async throws(SinkFailure) {
         var request = HTTPClientRequest(method: "PUT", url: url(forKey: key), body: body, timeout: settings.timeout)
         request.addHeader("Content-Type", contentType)
         request.addHeader("x-amz-content-sha256", Hex.encode(digest))

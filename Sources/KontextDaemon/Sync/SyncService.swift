@@ -48,6 +48,13 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     private let client: CurlHTTPClient
     /// Why each paused sink is paused (read by the task page too).
     let paused = Mutex([String: String]())
+    /// Per sink, whether a delivery looks for an earlier copy first: read when `run()` starts
+    /// (a sink missing here, because the mark could not be read, always looks).
+    private let earlierCopyChecks = Mutex([String: EarlierCopyCheck]())
+    /// Per sink, the "attempted through" mark as stored (raised before a batch goes beyond it).
+    private let attemptedThrough = Mutex([String: Int64]())
+    /// Per sink, the events attempted by this process whose outcome is not yet recorded in the store.
+    private let unrecorded = Mutex([String: Set<Int64>]())
 
     /// Builds every sink (directory sinks create their directories now, so a bad path stops start-up).
     init(
@@ -68,7 +75,9 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
         self.pool.start()
         // Its own curl threads: uploads never queue behind (or ahead of) image downloads.
         self.client = CurlHTTPClient(
-            configuration: .init(threads: max(1, configuration.sinks.reduce(0) { $0 + $1.concurrency }), userAgent: "kontextd-sync"))
+            configuration: .init(
+                threads: max(1, configuration.sinks.reduce(0) { $0 + $1.concurrency }), userAgent: "kontextd-sync",
+                lowPriority: true))
         let work = BlockingFileWork(pool: pool)
         var runners: [Runner] = []
         for sink in configuration.sinks {
@@ -95,6 +104,12 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
 
     /// Runs every sink's loop (and local retention) until cancelled or gracefully shut down.
     public func run() async throws {
+        // What earlier processes started attempting may have been on its way when they stopped.
+        for name in sinkNames {
+            guard let mark = try? await store.attemptedThrough(sink: name) else { continue }
+            earlierCopyChecks.withLock { $0[name] = EarlierCopyCheck(attemptedBeforeStartThrough: mark) }
+            attemptedThrough.withLock { $0[name] = mark }
+        }
         try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for runner in self.runners {
@@ -167,6 +182,18 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     /// Delivers a batch with the sink's concurrency; returns the pause reason if the sink refused.
     private func deliverBatch(_ batch: [OutboxEntry], runner: Runner) async -> String? {
         let name = runner.configuration.name
+        let check = earlierCopyChecks.withLock { $0[name] } ?? EarlierCopyCheck(attemptedBeforeStartThrough: .max)
+        await raiseAttemptedThrough(batch, sink: name)
+        let mayAlreadyBeThere = unrecorded.withLock { unrecorded -> [Int64: Bool] in
+            var flags: [Int64: Bool] = [:]
+            for entry in batch {
+                flags[entry.event.id] = check.isNeeded(
+                    eventID: entry.event.id, marked: entry.checkExisting, failedAttempts: entry.attempts,
+                    attemptedInThisProcess: unrecorded[name, default: []].contains(entry.event.id))
+                unrecorded[name, default: []].insert(entry.event.id)
+            }
+            return flags
+        }
         let outcomes = await withTaskGroup(of: (OutboxEntry, SinkFailure?).self) { group in
             var outcomes: [(OutboxEntry, SinkFailure?)] = []
             var running = 0
@@ -175,7 +202,8 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
                     outcomes.append(done)
                     running -= 1
                 }
-                group.addTask { (entry, await self.attempt(entry, sink: runner.sink)) }
+                let mayBeThere = mayAlreadyBeThere[entry.event.id] ?? true
+                group.addTask { (entry, await self.attempt(entry, sink: runner.sink, mayAlreadyBeThere: mayBeThere)) }
                 running += 1
             }
             for await done in group { outcomes.append(done) }
@@ -211,6 +239,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
                 do {
                     try await store.recordFailedDelivery(
                         sink: name, eventID: entry.event.id, retryAt: retryAt, reason: failure.reason, at: now)
+                    recorded([entry.event.id], sink: name)
                 } catch {
                     logger.error("sync: cannot record a failed delivery", metadata: ["sink": "\(name)", "error": "\(error)"])
                 }
@@ -219,6 +248,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
         if !delivered.isEmpty {
             do {
                 try await store.markDelivered(sink: name, eventIDs: delivered, at: now)
+                recorded(delivered, sink: name)
                 metrics.syncOutcome(sink: name, "delivered", count: delivered.count)
             } catch {
                 // The sink has them; they will be delivered again (idempotently) once the store recovers.
@@ -228,23 +258,40 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
         return pauseReason
     }
 
+    /// Stores, before the batch's attempts start, that attempts reach its newest event: a later
+    /// process then knows these deliveries may have reached the sink. One write per batch, and
+    /// none while the batch stays below the mark (retries).
+    private func raiseAttemptedThrough(_ batch: [OutboxEntry], sink name: String) async {
+        guard let newest = batch.map(\.event.id).max(), newest > attemptedThrough.withLock({ $0[name] ?? 0 }) else { return }
+        do {
+            try await store.raiseAttemptedThrough(sink: name, to: newest)
+            attemptedThrough.withLock { $0[name] = max($0[name] ?? 0, newest) }
+        } catch {
+            // Delivery goes on: a later process that misses the mark uploads again (same key, same
+            // bytes), without the HEAD that would have skipped it.
+            logger.error("sync: cannot record the attempted-through mark", metadata: ["sink": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// Forgets events whose outcome the store now holds (a later attempt reads it from there).
+    private func recorded(_ eventIDs: [Int64], sink: String) {
+        unrecorded.withLock { unrecorded in
+            for id in eventIDs { unrecorded[sink]?.remove(id) }
+        }
+    }
+
     /// One delivery attempt; nil on success.
-    private func attempt(_ entry: OutboxEntry, sink: any DownstreamSink) async -> SinkFailure? {
+    private func attempt(_ entry: OutboxEntry, sink: any DownstreamSink, mayAlreadyBeThere: Bool) async -> SinkFailure? {
         var image: ImageToSync?
         if entry.event.type == .imageStored {
-            let result: ResultRecord?
-            do {
-                result = try await store.result(imageUUID: entry.event.imageUUID ?? "")
-            } catch {
-                return .retry("reading the result: \(error)")
-            }
-            guard let result, let path = result.path, let built = ImageToSync(event: entry.event, localPath: path) else {
+            // The outbox query brought the result's local path along: no read per delivery.
+            guard let path = entry.imagePath, let built = ImageToSync(event: entry.event, localPath: path) else {
                 return .permanent("the event's image \(entry.event.imageUUID ?? "?") is not a stored result")
             }
             image = built
         }
         do {
-            try await sink.deliver(SinkDelivery(event: entry.event, image: image))
+            try await sink.deliver(SinkDelivery(event: entry.event, image: image, mayAlreadyBeThere: mayAlreadyBeThere))
             return nil
         } catch {
             return error

@@ -14,11 +14,15 @@ public final class CurlHTTPClient: Sendable {
         public var threads: Int
         /// The User-Agent header sent unless a request sets its own.
         public var userAgent: String
+        /// Run the worker threads at the lowest CPU priority (`ThreadPriority.lowerCurrentThread`):
+        /// for background transfers (downstream sync) that must yield to everything else. Default false.
+        public var lowPriority: Bool
 
-        /// Creates a configuration; defaults: 4 threads, user agent "kontextd".
-        public init(threads: Int = 4, userAgent: String = "kontextd") {
+        /// Creates a configuration; defaults: 4 threads, user agent "kontextd", normal priority.
+        public init(threads: Int = 4, userAgent: String = "kontextd", lowPriority: Bool = false) {
             self.threads = threads
             self.userAgent = userAgent
+            self.lowPriority = lowPriority
         }
     }
 
@@ -29,7 +33,8 @@ public final class CurlHTTPClient: Sendable {
     public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "kontextd.http-client")) {
         let queue = self.queue
         self.workers = (0..<max(1, configuration.threads)).map { index in
-            CurlWorkerThread.start(index: index, queue: queue, userAgent: configuration.userAgent, logger: logger)
+            CurlWorkerThread.start(
+                index: index, queue: queue, userAgent: configuration.userAgent, lowPriority: configuration.lowPriority, logger: logger)
         }
     }
 

@@ -6,8 +6,9 @@ import Logging
 /// curl_easy_perform blocks, so it must never run on the Swift concurrency pool; these threads exist for it.
 enum CurlWorkerThread {
     /// Starts a thread serving `queue`.
-    static func start(index: Int, queue: JobQueue<TransferJob>, userAgent: String, logger: Logger) -> OwnerThread {
+    static func start(index: Int, queue: JobQueue<TransferJob>, userAgent: String, lowPriority: Bool, logger: Logger) -> OwnerThread {
         OwnerThread(name: "kontextd-curl-\(index)") {
+            if lowPriority { ThreadPriority.lowerCurrentThread() }
             run(queue: queue, userAgent: userAgent, logger: logger)
         }
     }

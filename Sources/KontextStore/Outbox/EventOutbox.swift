@@ -8,10 +8,11 @@ struct EventOutbox: Sendable {
     let subscriptions: [SinkSubscription]
 
     /// Appends one event unless the log already has it (same type, task and image); true when appended.
+    /// `checkExisting` marks its deliveries as possibly already in the sinks (a backfill of old images).
     @discardableResult
     func append(
         _ type: DownstreamEventType, taskUUID: String, imageUUID: String?, data: JSONValue, at time: Double,
-        in db: SQLiteConnection
+        checkExisting: Bool = false, in db: SQLiteConnection
     ) throws(StoreError) -> Bool {
         let eventUUID = Self.randomUUID()
         let body = DownstreamEventBody.encode(id: eventUUID, type: type, at: time, data: data)
@@ -25,15 +26,17 @@ struct EventOutbox: Sendable {
         let eventID = db.lastInsertRowID
         for subscription in subscriptions where subscription.events.contains(type) {
             try db.run(
-                "INSERT OR IGNORE INTO outbox (sink, event_id, next_attempt_at, updated_at) VALUES (?, ?, ?, ?)",
-                [.text(subscription.name), .integer(eventID), .double(time), .double(time)])
+                "INSERT OR IGNORE INTO outbox (sink, event_id, next_attempt_at, updated_at, check_existing) VALUES (?, ?, ?, ?, ?)",
+                [.text(subscription.name), .integer(eventID), .double(time), .double(time), .integer(checkExisting ? 1 : 0)])
         }
         return true
     }
 
     /// Appends `image.stored` for a result just marked stored.
     @discardableResult
-    func appendImageStored(imageUUID: String, at time: Double, in db: SQLiteConnection) throws(StoreError) -> Bool {
+    func appendImageStored(
+        imageUUID: String, at time: Double, checkExisting: Bool = false, in db: SQLiteConnection
+    ) throws(StoreError) -> Bool {
         let facts = try db.queryFirst(
             """
             SELECT r.task_uuid, r.seed, r.width, r.height, r.format, r.byte_size, r.sha256, r.cost, r.nsfw,
@@ -56,7 +59,9 @@ struct EventOutbox: Sendable {
                 taskCreatedAt: row["task_created_at"], receivedAt: row["received_at"], storedAt: storedAt ?? time)
         }
         guard let facts else { throw StoreError.notFound("result", key: imageUUID, operation: "appendImageStored") }
-        return try append(.imageStored, taskUUID: facts.taskUUID, imageUUID: imageUUID, data: facts.json, at: time, in: db)
+        return try append(
+            .imageStored, taskUUID: facts.taskUUID, imageUUID: imageUUID, data: facts.json, at: time, checkExisting: checkExisting,
+            in: db)
     }
 
     /// Appends `task.finished` for a task that just became final.

@@ -36,6 +36,11 @@ public struct OutboxEntry: Sendable, Hashable {
     /// Failed attempts so far.
     public var attempts: Int
     public var lastError: String?
+    /// The object may already be in the sink: enqueued by a backfill, put back from the dead
+    /// letters, or after a failed attempt (which may have reached the store before it failed).
+    public var checkExisting: Bool
+    /// For `image.stored`: the local file of the stored result (nil when there is no such result).
+    public var imagePath: String?
 }
 
 /// Where one sink's outbox stands.

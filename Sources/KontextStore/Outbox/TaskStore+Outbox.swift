@@ -26,6 +26,27 @@ extension TaskStore {
         }
     }
 
+    /// The newest event a delivery attempt to `sink` was ever started for (0 when none was):
+    /// deliveries of events up to it may have reached the sink in an earlier process.
+    public func attemptedThrough(sink: String) async throws(StoreError) -> Int64 {
+        try await read("attemptedThrough") { (db) throws(StoreError) -> Int64 in
+            try db.queryFirst(
+                "SELECT attempted_through FROM sink_progress WHERE sink = ?", [.text(sink)]
+            ) { row -> Int64 in row["attempted_through"] } ?? 0
+        }
+    }
+
+    /// Records, before the attempts start, that deliveries to `sink` up to event `eventID` are being attempted.
+    public func raiseAttemptedThrough(sink: String, to eventID: Int64) async throws(StoreError) {
+        try await write("raiseAttemptedThrough") { (db) throws(StoreError) in
+            _ = try db.run(
+                """
+                INSERT INTO sink_progress (sink, attempted_through) VALUES (?, ?)
+                ON CONFLICT (sink) DO UPDATE SET attempted_through = MAX(attempted_through, excluded.attempted_through)
+                """, [.text(sink), .integer(eventID)])
+        }
+    }
+
     // MARK: Delivery
 
     /// Deliveries for `sink` that are due at `now`, oldest event first, at most `limit`.
@@ -33,15 +54,18 @@ extension TaskStore {
         try await read("dueDeliveries") { (db) throws(StoreError) -> [OutboxEntry] in
             try db.query(
                 """
-                SELECT \(Self.eventColumns), o.attempts, o.last_error FROM outbox o JOIN events e ON e.id = o.event_id
+                SELECT \(Self.eventColumns), o.attempts, o.last_error, o.check_existing, r.path AS image_path
+                FROM outbox o JOIN events e ON e.id = o.event_id
+                LEFT JOIN results r ON e.image_uuid IS NOT NULL AND r.image_uuid = e.image_uuid
                 WHERE o.sink = ? AND o.state = 'pending' AND o.next_attempt_at <= ?
                 ORDER BY o.next_attempt_at, o.event_id LIMIT ?
                 """,
                 [.text(sink), .double(now), .integer(Int64(max(1, limit)))]
             ) { (row) throws(StoreError) in
-                OutboxEntry(
+                let checkExisting: Int = row["check_existing"]
+                return OutboxEntry(
                     sink: sink, event: try Self.event(row, operation: "dueDeliveries"), attempts: row["attempts"],
-                    lastError: row["last_error"])
+                    lastError: row["last_error"], checkExisting: checkExisting != 0, imagePath: row["image_path"])
             }
         }
     }
@@ -74,7 +98,7 @@ extension TaskStore {
         try await write("recordFailedDelivery") { (db) throws(StoreError) in
             _ = try db.run(
                 """
-                UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ?,
+                UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ?, check_existing = 1,
                     state = CASE WHEN ? THEN 'pending' ELSE 'dead' END, next_attempt_at = COALESCE(?, next_attempt_at)
                 WHERE sink = ? AND event_id = ? AND state = 'pending'
                 """,
@@ -93,12 +117,12 @@ extension TaskStore {
             if let sink {
                 return try db.run(
                     """
-                    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+                    UPDATE outbox SET state = 'pending', attempts = 0, check_existing = 1, next_attempt_at = ?, updated_at = ?
                     WHERE sink = ? AND state = 'dead'
                     """, [.double(time), .double(time), .text(sink)])
             }
             return try db.run(
-                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = 'dead'",
+                "UPDATE outbox SET state = 'pending', attempts = 0, check_existing = 1, next_attempt_at = ?, updated_at = ? WHERE state = 'dead'",
                 [.double(time), .double(time)])
         }
         if count > 0 { eventsAppended.advance() }
@@ -119,13 +143,15 @@ extension TaskStore {
                 ORDER BY r.stored_at, r.rowid
                 """
             ) { row -> String in row["image_uuid"] }
-            for imageUUID in missing { try outbox.appendImageStored(imageUUID: imageUUID, at: time, in: db) }
+            for imageUUID in missing {
+                try outbox.appendImageStored(imageUUID: imageUUID, at: time, checkExisting: true, in: db)
+            }
             var added = 0
             for type in sink.events {
                 added += try db.run(
                     """
-                    INSERT OR IGNORE INTO outbox (sink, event_id, next_attempt_at, updated_at)
-                    SELECT ?, id, ?, ? FROM events WHERE type = ? ORDER BY id
+                    INSERT OR IGNORE INTO outbox (sink, event_id, next_attempt_at, updated_at, check_existing)
+                    SELECT ?, id, ?, ?, 1 FROM events WHERE type = ? ORDER BY id
                     """,
                     [.text(sink.name), .double(time), .double(time), .text(type.rawValue)])
             }

@@ -185,5 +185,21 @@ enum TaskStoreSchema {
                 -- Set when images.retainLocalDays removed the local file after every sink confirmed it.
                 ALTER TABLE results ADD COLUMN local_deleted_at REAL;
                 """),
+        SchemaMigration(
+            version: 7, name: "downstream sync: deliveries that must first look for an earlier copy",
+            sql: """
+                -- 1 when the object may already be in the sink (a backfill, a dead letter put back, a
+                -- failed attempt that may have reached the store): an S3 sink then asks with a HEAD
+                -- before uploading. A fresh delivery (0) uploads at once.
+                ALTER TABLE outbox ADD COLUMN check_existing INTEGER NOT NULL DEFAULT 0;
+
+                -- Per sink, the newest event a delivery attempt was started for, raised before the
+                -- attempts start: after a restart (or a kill), deliveries of events up to it may have
+                -- been on their way and look first; newer ones were never attempted and upload at once.
+                CREATE TABLE sink_progress (
+                    sink TEXT PRIMARY KEY,
+                    attempted_through INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """),
     ])
 }
