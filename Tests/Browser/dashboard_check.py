@@ -1,6 +1,7 @@
 """Drives Debian's chromium (through chromium-driver and selenium) against a live kontextd dashboard.
 
-Usage: dashboard_check.py ADMIN_URL REJECTED_TASK_UUID COMPLETED_TASK_UUID...
+Usage: dashboard_check.py ADMIN_URL SINK_NAME SINK_PATH REJECTED_TASK_UUID COMPLETED_TASK_UUID...
+(SINK_NAME/SINK_PATH: the directory sink the daemon runs with; every result must show as delivered there.)
 Prints one line per check and exits non-zero on the first failure, with the reason.
 """
 import sys
@@ -11,7 +12,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-admin, rejected, completed = sys.argv[1], sys.argv[2], sys.argv[3:]
+admin, sink, sink_path, rejected, completed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 
 
 def fail(message):
@@ -63,7 +64,36 @@ try:
             ".map(function (i) { return i.src; });")
         fail("list: thumbnails did not decode: %r" % broken)
     print("list: %d thumbnails decoded (naturalWidth > 0)" % len(thumbnails))
+    # The health panel lists the sink with nothing waiting.
+    sink_rows = driver.find_elements(By.CSS_SELECTOR, "#sinks tr[data-sink]")
+    listed = {row.get_attribute("data-sink"): (row.get_attribute("data-backlog"), row.get_attribute("data-state"))
+              for row in sink_rows}
+    if listed.get(sink) != ("0", "ok"):
+        fail("health panel: sink %s shows (backlog, state) %r, expected ('0', 'ok') (sinks: %r)" % (sink, listed.get(sink), listed))
+    backlog_cell = driver.find_element(By.CSS_SELECTOR, "#sinks tr[data-sink='%s'] td.backlog" % sink).text
+    if backlog_cell != "0":
+        fail("health panel: the backlog cell of %s reads %r" % (sink, backlog_cell))
+    print("health panel: sink %s backlog 0, state ok" % sink)
     collect_console()
+
+    # Every result of every completed task shows the sink as delivered, with the file's location.
+    for uuid in completed:
+        driver.get(admin + "/tasks/" + uuid)
+        images = [row.get_attribute("data-image") for row in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+        synced = {}
+        for row in driver.find_elements(By.CSS_SELECTOR, "#sync tbody tr[data-image]"):
+            location = row.find_element(By.CSS_SELECTOR, "td.location").text
+            synced[row.get_attribute("data-image")] = (row.get_attribute("data-sink"), row.get_attribute("data-state"), location)
+        if not images:
+            fail("task page %s: no results" % uuid)
+        for image in images:
+            got = synced.get(image)
+            if got is None or got[0] != sink or got[1] != "delivered":
+                fail("task page %s: result %s shows sync %r, expected %s delivered" % (uuid, image, got, sink))
+            if not got[2].startswith(sink_path + "/") or image not in got[2]:
+                fail("task page %s: result %s location %r is not below %s" % (uuid, image, got[2], sink_path))
+        print("task page %s: %d results delivered to %s" % (uuid, len(images), sink))
+        collect_console()
 
     driver.get(admin + "/tasks/" + completed[0])
     results = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")

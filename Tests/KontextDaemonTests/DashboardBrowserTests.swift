@@ -11,7 +11,12 @@ import Testing
     @Test(.enabled(if: PythonTools.available(browser)))
     func theDashboardShowsTheDemoTasksThumbnailsTimelineAndRunwaresErrors() async throws {
         guard let python = PythonTools.tool("python", alongside: Self.browser) else { return }
-        let harness = try await DaemonHarness.start()
+        // As in `make demo`: every stored image is also synced to a directory sink.
+        let mirror = SyncTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: mirror) }
+        let harness = try await DaemonHarness.start { configuration in
+            configuration.sync.sinks = [SyncTests.directorySink("archive", path: mirror)]
+        }
         defer { Task { await harness.stop() } }
         var completed: [String] = []
         for example in ReferenceExamples.all {
@@ -26,11 +31,19 @@ import Testing
         }
         let rejected = try await harness.admin("POST", "/v1/tasks", json: DaemonHarness.task("[sim:reject] <b>not bold</b>"))
         let rejectedUUID = try #require(rejected.body["taskUUID"]?.stringValue)
-        for uuid in completed { #expect(try await harness.waitForFinal(uuid, timeout: 120)["state"] == .string("completed")) }
+        var storedImages = 0
+        for uuid in completed {
+            let detail = try await harness.waitForFinal(uuid, timeout: 120)
+            #expect(detail["state"] == .string("completed"))
+            storedImages += Int(detail["storedResults"]?.int64Value ?? 0)
+        }
         #expect(try await harness.waitForFinal(rejectedUUID)["state"] == .string("rejected"))
+        // The browser checks a drained sink: wait until the sink confirmed every stored image.
+        let sinks = try await SyncTests.waitForSync(harness, SyncTests.drained(["archive"], delivered: storedImages))
+        #expect(sinks["archive"]?["delivered"]?.int64Value == Int64(storedImages), "\(sinks)")
 
         let script = PythonTools.repository + "/Tests/Browser/dashboard_check.py"
-        let run = try await PythonTools.run(python, [script, harness.adminURL, rejectedUUID] + completed)
+        let run = try await PythonTools.run(python, [script, harness.adminURL, "archive", mirror, rejectedUUID] + completed)
         #expect(run.status == 0, "\(run.output)")
     }
 }

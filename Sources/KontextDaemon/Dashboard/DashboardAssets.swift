@@ -21,7 +21,10 @@ enum DashboardAssets {
         .state-completed, .state-stored { background: #d3f5dc; color: #17612c; }
         .state-failed, .state-rejected { background: #fde0e0; color: #8c1d1d; }
         .state-submitted, .state-pending { background: #dde7ff; color: #1f3b99; }
-        .state-held { background: #fff0c2; color: #7a5200; }
+        .state-held, .state-paused, .state-not-queued { background: #fff0c2; color: #7a5200; }
+        .state-delivered, .state-ok { background: #d3f5dc; color: #17612c; }
+        .state-dead-lettered, .state-dead_letters { background: #fde0e0; color: #8c1d1d; }
+        .location code, .sync-error { font-size: .8rem; word-break: break-all; }
         .reason { color: var(--muted); font-size: .8rem; max-width: 36rem; }
         .prompt { color: var(--muted); max-width: 32rem; }
         .time { white-space: nowrap; color: var(--muted); font-variant-numeric: tabular-nums; }

@@ -17,6 +17,8 @@ struct HealthPanelModel: Sendable {
     var conditions: [(name: String, reason: String)]
     var spend: SpendSummary?
     var budget: DaemonConfiguration.Budget
+    /// Each configured sink's backlog, as `/healthz` reports it; nil when the outbox could not be read.
+    var sinks: [SyncService.SinkStatus]?
 }
 
 /// The dashboard's server-rendered HTML. Every value from the store passes through `HTML.escape`;
@@ -136,14 +138,49 @@ enum DashboardPages {
             <h3>Spend</h3>
             \(spend)
             <h3>Sync</h3>
-            <p id="sinks">No sinks are configured: results are kept in the state directory only.</p>
+            \(sinksTable(model.sinks))
             </section>
             """
     }
 
+    /// Backlog per sink: pending deliveries, the oldest one's age, dead letters, and why a sink is
+    /// paused or failing — the figures of `/healthz`'s `sync`.
+    static func sinksTable(_ sinks: [SyncService.SinkStatus]?) -> String {
+        guard let sinks else { return "<p id=\"sinks\" class=\"reason\">sync status unavailable (the outbox could not be read)</p>" }
+        guard !sinks.isEmpty else {
+            return "<p id=\"sinks\" class=\"empty\">No sinks are configured: results are kept in the state directory only.</p>"
+        }
+        let rows = sinks.map { status -> String in
+            let state = SyncRendering.state(status)
+            var why: [String] = []
+            if let reason = status.pausedReason { why.append("paused: " + reason) }
+            if let error = status.outbox.lastError { why.append("last error: " + error) }
+            let oldest = status.outbox.pending > 0 ? age(status.oldestPendingAge) : "—"
+            return "<tr data-sink=\"\(HTML.escape(status.name))\" data-state=\"\(HTML.escape(state))\" data-backlog=\"\(status.outbox.pending)\" "
+                + "data-dead=\"\(status.outbox.dead)\"><td><strong>\(HTML.escape(status.name))</strong></td><td>\(HTML.escape(status.type))</td>"
+                + "<td>\(badge(state))</td><td class=\"backlog\">\(status.outbox.pending)</td><td>\(oldest)</td>"
+                + "<td class=\"dead\">\(status.outbox.dead)</td><td>\(status.outbox.delivered)</td>"
+                + "<td class=\"reason\">\(HTML.escape(why.joined(separator: "; ")))</td></tr>"
+        }.joined()
+        return "<table id=\"sinks\"><thead><tr><th>Sink</th><th>Type</th><th>State</th><th>Backlog</th><th>Oldest pending</th>"
+            + "<th>Dead letters</th><th>Delivered</th><th>Reason</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    /// A duration for people: `42 s`, `7 min`, `3 h`, `2 d`.
+    static func age(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "—" }
+        switch seconds {
+        case ..<120: return "\(Int(seconds)) s"
+        case ..<7_200: return "\(Int(seconds / 60)) min"
+        case ..<172_800: return "\(Int(seconds / 3_600)) h"
+        default: return "\(Int(min(seconds / 86_400, 1e9))) d"
+        }
+    }
+
     // MARK: Task page
 
-    static func task(_ detail: TaskDetail) -> String {
+    /// One task's page; `sync` nil when no sink is configured.
+    static func task(_ detail: TaskDetail, sync: TaskSyncProgress?) -> String {
         let task = detail.task
         let stored = detail.results.filter { $0.state == .stored }.count
         let failed = detail.results.filter { $0.state == .failed }.count
@@ -162,8 +199,10 @@ enum DashboardPages {
             facts.append(("Error", "<span class=\"error-code\">\(HTML.escape(code))</span>: \(HTML.escape(task.errorMessage ?? ""))"))
         }
         let factList = facts.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" }.joined()
+        // The page keeps refreshing while the task runs and while its results are on their way to a sink.
+        let live = !task.state.isFinal || sync?.hasDeliveriesOnTheirWay == true
         return """
-            <section class="task" id="task" data-task="\(HTML.escape(task.taskUUID))" data-state="\(task.state.rawValue)" data-live="\(task.state.isFinal ? "0" : "1")">
+            <section class="task" id="task" data-task="\(HTML.escape(task.taskUUID))" data-state="\(task.state.rawValue)" data-live="\(live ? "1" : "0")">
             <p><a href="/">« All tasks</a></p>
             <h1>Task <code>\(HTML.escape(task.taskUUID))</code></h1>
             <dl class="facts">\(factList)</dl>
@@ -171,6 +210,8 @@ enum DashboardPages {
             <p class="prompt-full">\(HTML.escape(prompt(of: task)))</p>
             <h2>Results</h2>
             \(resultsTable(detail.results))
+            <h2>Synced to</h2>
+            \(syncTable(detail.results, sync))
             <h2>Runware's errors</h2>
             \(errorsTable(detail.errors))
             <h2>Timeline</h2>
@@ -200,6 +241,39 @@ enum DashboardPages {
             <th>Bytes</th><th>Seed</th><th>Cost</th><th>SHA-256</th><th>Received via</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
+    }
+
+    /// Per stored result and sink: state, attempts, last error, when delivered and where to.
+    static func syncTable(_ results: [ResultRecord], _ sync: TaskSyncProgress?) -> String {
+        guard let sync else {
+            return "<p class=\"empty\" id=\"sync\">No sinks are configured: results are kept in the state directory only.</p>"
+        }
+        var rows: [String] = []
+        for result in results where result.state == .stored {
+            for view in sync.images[result.imageUUID] ?? [] {
+                rows.append(syncRow(view, subject: "<code>\(HTML.escape(result.imageUUID))</code>", image: result.imageUUID))
+            }
+        }
+        for view in sync.taskFinished {
+            rows.append(syncRow(view, subject: "task finished", image: nil))
+        }
+        guard !rows.isEmpty else { return "<p class=\"empty\" id=\"sync\">Nothing to sync yet: no result is stored.</p>" }
+        return "<table id=\"sync\"><thead><tr><th>Result</th><th>Sink</th><th>State</th><th>Attempts</th><th>Last error</th>"
+            + "<th>Delivered (UTC)</th><th>Location</th></tr></thead><tbody>\(rows.joined(separator: "\n"))</tbody></table>"
+    }
+
+    private static func syncRow(_ view: SinkDeliveryView, subject: String, image: String?) -> String {
+        var state = badge(view.state.rawValue)
+        if let reason = view.pausedReason { state += "<div class=\"reason\">\(HTML.escape(reason))</div>" }
+        if let next = view.nextAttemptAt, view.state == .pending, view.attempts > 0 {
+            state += "<div class=\"reason\">next try \(HTML.time(next))</div>"
+        }
+        let imageAttribute = image.map { " data-image=\"\(HTML.escape($0))\"" } ?? " data-event=\"task.finished\""
+        return "<tr\(imageAttribute) data-sink=\"\(HTML.escape(view.sink))\" data-state=\"\(view.state.rawValue)\">"
+            + "<td>\(subject)</td><td><strong>\(HTML.escape(view.sink))</strong> <span class=\"reason\">\(HTML.escape(view.sinkType))</span></td>"
+            + "<td>\(state)</td><td>\(view.attempts)</td><td class=\"sync-error\">\(HTML.escape(view.lastError ?? "—"))</td>"
+            + "<td class=\"time\">\(view.deliveredAt.map(HTML.time) ?? "—")</td>"
+            + "<td class=\"location\"><code>\(HTML.escape(view.location ?? "—"))</code></td></tr>"
     }
 
     static func errorsTable(_ errors: [TaskErrorRecord]) -> String {

@@ -16,6 +16,7 @@ struct DashboardRoutes: Sendable {
     let store: any TaskStatusStore
     let health: DaemonHealth
     let spend: SpendGate
+    let sync: SyncService
 
     func add(to router: inout Router) {
         router.add("GET", "/") { request, _ in await self.list(request) }
@@ -111,21 +112,26 @@ struct DashboardRoutes: Sendable {
             return Self.errorPage(400, "Bad fragment", "fragment: must be task, got \(fragment)")
         }
         let detail: TaskDetail
+        let progress: TaskSyncProgress?
         do {
             guard let found = try await store.task(uuid.lowercased()) else {
                 return Self.errorPage(404, "No such task", "no task \(uuid)")
             }
             detail = found
+            progress = sync.sinkNames.isEmpty ? nil : try await sync.progress(of: detail)
         } catch {
             return Self.errorPage(503, "Storage unavailable", "\(error)")
         }
-        let section = DashboardPages.task(detail)
+        let section = DashboardPages.task(detail, sync: progress)
         if request.query["fragment"] == "task" { return Self.page(200, section) }
         return Self.page(200, DashboardPages.layout(title: "Task \(detail.task.taskUUID)", main: section))
     }
 
     private func healthPanel() async -> HealthPanelModel {
+        // Read the sinks first: it raises or clears the dead-letter condition listed with the others.
+        let sinks = try? await sync.status()
         let conditions = health.current.map { (name: $0.key.rawValue, reason: $0.value) }.sorted { $0.name < $1.name }
-        return HealthPanelModel(conditions: conditions, spend: try? await spend.summary(), budget: spend.live.current.budget)
+        return HealthPanelModel(
+            conditions: conditions, spend: try? await spend.summary(), budget: spend.live.current.budget, sinks: sinks)
     }
 }

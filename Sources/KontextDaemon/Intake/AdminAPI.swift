@@ -36,7 +36,7 @@ struct AdminAPI: Sendable {
         router.add("POST", "/v1/sync/retry") { request, _ in await self.syncRetry(request) }
         router.add("POST", "/v1/sync/backfill") { request, _ in await self.syncBackfill(request) }
         router.add("GET", "/v1/spend") { _, _ in await self.spendReport() }
-        DashboardRoutes(store: store, health: health, spend: spend).add(to: &router)
+        DashboardRoutes(store: store, health: health, spend: spend, sync: sync).add(to: &router)
         router.add("GET", "/openapi.json") { _, _ in
             HTTPResponse.json(status: 200, body: Self.openAPIDocument)
         }
@@ -128,7 +128,8 @@ struct AdminAPI: Sendable {
             guard let detail = try await store.task(uuid.lowercased()) else {
                 return HTTPResponse.error(status: 404, code: "task_not_found", message: "no task \(uuid)")
             }
-            return json(200, TaskRendering.detail(detail))
+            let progress = sync.sinkNames.isEmpty ? nil : try await sync.progress(of: detail)
+            return json(200, TaskRendering.detail(detail, sync: progress))
         } catch {
             return HTTPResponse.error(status: 503, code: "storage_unavailable", message: "\(error)")
         }

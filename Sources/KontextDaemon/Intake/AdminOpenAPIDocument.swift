@@ -1278,6 +1278,13 @@ enum AdminOpenAPIDocument {
                   "number",
                   "null"
                 ]
+              },
+              "sync": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/SinkDelivery"
+                },
+                "description": "When sinks are configured: the task.finished event's delivery per webhook sink (empty until the task is final)."
               }
             }
           }
@@ -1361,6 +1368,13 @@ enum AdminOpenAPIDocument {
           },
           "failureReason": {
             "type": "string"
+          },
+          "sync": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SinkDelivery"
+            },
+            "description": "For a stored result when sinks are configured: one entry per sink that receives images, in sync.sinks order."
           }
         }
       },
@@ -1545,6 +1559,84 @@ enum AdminOpenAPIDocument {
           },
           "spend": {
             "$ref": "#/components/schemas/Spend"
+          }
+        }
+      },
+      "SinkDelivery": {
+        "type": "object",
+        "description": "Where one event (a stored image, or a finished task) stands with one configured sink (sync.sinks).",
+        "required": [
+          "sink",
+          "type",
+          "state",
+          "attempts",
+          "lastError",
+          "deliveredAt",
+          "nextAttemptAt",
+          "pausedReason",
+          "location"
+        ],
+        "properties": {
+          "sink": {
+            "type": "string",
+            "description": "The sink's name from sync.sinks."
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "directory",
+              "s3",
+              "webhook"
+            ]
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "pending",
+              "delivered",
+              "dead-lettered",
+              "paused",
+              "not-queued"
+            ],
+            "description": "paused: pending while the sink is paused (403, missing bucket); not-queued: the sink has no delivery of this event (it was added later; kontextd sync backfill catches up)."
+          },
+          "attempts": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Failed attempts so far."
+          },
+          "lastError": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "deliveredAt": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "When the sink confirmed it (Unix seconds)."
+          },
+          "nextAttemptAt": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "When a pending delivery is tried next (Unix seconds)."
+          },
+          "pausedReason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "location": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The file path (directory sink), s3://bucket/key (s3 sink) or URL (webhook sink)."
           }
         }
       }

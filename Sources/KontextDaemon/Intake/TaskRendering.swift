@@ -35,10 +35,18 @@ enum TaskRendering {
         return .object(object)
     }
 
-    static func detail(_ detail: TaskDetail) -> JSONValue {
+    /// The task with its results; with sinks configured, each stored result's `sync` (one entry
+    /// per sink that receives images) and the task's own `sync` (its `task.finished` event, per
+    /// webhook sink, once the task is final).
+    static func detail(_ detail: TaskDetail, sync: TaskSyncProgress? = nil) -> JSONValue {
         guard case .object(var object) = summary(detail.task) else { return .null }
         object["request"] = (try? JSONCoding.parse(detail.task.requestJSON)) ?? .string(detail.task.requestJSON)
-        object["results"] = .array(detail.results.map(result))
+        object["results"] = .array(detail.results.map { record in
+            guard let views = sync?.images[record.imageUUID], case .object(var rendered) = result(record) else { return result(record) }
+            rendered["sync"] = .array(views.map(\.json))
+            return .object(rendered)
+        })
+        if let sync { object["sync"] = .array(sync.taskFinished.map(\.json)) }
         object["errors"] = .array(detail.errors.map(error))
         object["unrecognisedItems"] = .array(detail.unrecognised.map(unrecognisedItem))
         let stored = detail.results.filter { $0.state == .stored }.count

@@ -29,7 +29,7 @@ struct DirectorySink: DownstreamSink {
 
     /// The absolute path an image goes to.
     func target(for image: ImageToSync) -> String {
-        settings.path + "/" + settings.keyTemplate.render(image.keyValues)
+        settings.target(for: image.keyValues)
     }
 
     func deliver(_ delivery: SinkDelivery) async throws(SinkFailure) {

@@ -27,9 +27,63 @@ public struct SyncConfiguration: Sendable, Equatable {
         DeliveryPolicy(initialDelay: initialBackoff, maximumDelay: maxBackoff, maxAttempts: maxAttempts, maxAge: maxAge)
     }
 
+    /// The sink named `name`, if configured.
+    public func sink(named name: String) -> SinkConfiguration? {
+        sinks.first { $0.name == name }
+    }
+
     /// What the store must write outbox rows for.
     public var subscriptions: [SinkSubscription] {
         sinks.map { SinkSubscription(name: $0.name, events: $0.kind.events) }
+    }
+}
+
+extension SyncConfiguration {
+    /// These sinks with the credentials `file` gives the sink of the same name and type (S3 keys
+    /// and session token, a webhook's signing secret): what a reload applies live. Every other
+    /// setting stays as it runs.
+    public func takingCredentials(from file: SyncConfiguration) -> SyncConfiguration {
+        var updated = self
+        updated.sinks = sinks.map { sink in
+            guard let new = file.sinks.first(where: { $0.name == sink.name }) else { return sink }
+            var sink = sink
+            switch (sink.kind, new.kind) {
+            case (.s3(var settings), .s3(let newSettings)):
+                settings.accessKeyID = newSettings.accessKeyID
+                settings.secretAccessKey = newSettings.secretAccessKey
+                settings.sessionToken = newSettings.sessionToken
+                sink.kind = .s3(settings)
+            case (.webhook(var settings), .webhook(let newSettings)):
+                settings.secret = newSettings.secret
+                sink.kind = .webhook(settings)
+            default:
+                break
+            }
+            return sink
+        }
+        return updated
+    }
+
+    /// The sinks with their credentials blanked: what must not differ for a reload to need no restart.
+    public var withoutCredentials: SyncConfiguration {
+        var blank = self
+        blank.sinks = sinks.map { sink in
+            var sink = sink
+            switch sink.kind {
+            case .s3(var settings):
+                settings.accessKeyID = ""
+                settings.secretAccessKey = ""
+                settings.sessionToken = nil
+                sink.kind = .s3(settings)
+            case .webhook(var settings):
+                settings.secret = []
+                sink.kind = .webhook(settings)
+            case .directory:
+                break
+            }
+            return sink
+        }
+        return blank
     }
 }
 
@@ -70,6 +124,26 @@ public struct SinkConfiguration: Sendable, Equatable {
         self.concurrency = concurrency
         self.kind = kind
     }
+
+    /// The S3 settings of an `s3` sink; nil for other kinds.
+    public var s3Settings: S3SinkSettings? {
+        if case .s3(let settings) = kind { settings } else { nil }
+    }
+
+    /// The settings of a `webhook` sink; nil for other kinds.
+    public var webhookSettings: WebhookSinkSettings? {
+        if case .webhook(let settings) = kind { settings } else { nil }
+    }
+
+    /// Where an image with these values is (or will be) delivered, as a person would write it:
+    /// the file's path, `s3://bucket/key`, or the webhook's URL.
+    public func location(of image: ObjectKeyTemplate.Values) -> String {
+        switch kind {
+        case .directory(let settings): settings.target(for: image)
+        case .s3(let settings): "s3://\(settings.bucket)/\(settings.key(for: image))"
+        case .webhook(let settings): settings.url
+        }
+    }
 }
 
 /// `type: directory`: a mirror of the images in a local (or mounted) directory tree.
@@ -82,6 +156,13 @@ public struct DirectorySinkSettings: Sendable, Equatable {
     public init(path: String, keyTemplate: ObjectKeyTemplate) {
         self.path = path
         self.keyTemplate = keyTemplate
+    }
+
+    /// The absolute path an image goes to (a trailing `/` of `path` does not double).
+    public func target(for image: ObjectKeyTemplate.Values) -> String {
+        var root = path
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        return root + "/" + keyTemplate.render(image)
     }
 }
 
@@ -120,6 +201,11 @@ public struct S3SinkSettings: Sendable, Equatable {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
+    }
+
+    /// The object key of an image: the prefix, then the rendered template.
+    public func key(for image: ObjectKeyTemplate.Values) -> String {
+        prefix + keyTemplate.render(image)
     }
 }
 

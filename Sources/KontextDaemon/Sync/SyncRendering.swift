@@ -4,13 +4,18 @@ import KontextStore
 
 /// The sync state as the admin API shows it (`/healthz`'s `sync`, `GET /v1/sync`).
 enum SyncRendering {
+    /// `paused`, `dead_letters` or `ok`: one word for a sink's condition.
+    static func state(_ status: SyncService.SinkStatus) -> String {
+        status.pausedReason != nil ? "paused" : status.outbox.dead > 0 ? "dead_letters" : "ok"
+    }
+
     static func sinks(_ statuses: [SyncService.SinkStatus]) -> JSONValue {
         var object: [String: JSONValue] = [:]
         for status in statuses {
             let outbox = status.outbox
             object[status.name] = .object([
                 "type": .string(status.type),
-                "state": .string(status.pausedReason != nil ? "paused" : outbox.dead > 0 ? "dead_letters" : "ok"),
+                "state": .string(state(status)),
                 "pausedReason": status.pausedReason.map(JSONValue.string) ?? .null,
                 "backlog": .integer(Int64(outbox.pending)),
                 "oldestPendingSeconds": .double((status.oldestPendingAge * 1000).rounded() / 1000),
