@@ -75,7 +75,7 @@ struct SyncBenchmark {
             let secret = server["secretAccessKey"]?.stringValue, let bucket = server["bucket"]?.stringValue
         else { throw BenchError("moto_s3.py printed \(String(decoding: line, as: UTF8.self))") }
         log("sync: moto S3 server at \(endpoint), signature checking on")
-        let motoCPU = { Self.cpuSeconds(process: moto.processIdentifier) }
+        let motoCPU = { ProcessCPU.seconds(process: moto.processIdentifier) }
 
         let concurrency = 8
         let count = plan.syncImages
@@ -140,17 +140,6 @@ struct SyncBenchmark {
             try python,
             [scripts + "/boto3_upload.py", endpoint, key, secret, bucket, prefix, String(concurrency), files] + (sidecar ? ["--sidecar"] : []))
         return (try JSONCoding.parse(output)["seconds"]?.doubleValue ?? .nan, motoCPU() - before)
-    }
-
-    /// A process's user + system CPU seconds so far (Linux `/proc/<pid>/stat`; NaN when unreadable).
-    static func cpuSeconds(process: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return .nan }
-        // After "pid (comm)": field 3 is state, so utime (14) and stime (15) are at offsets 11 and 12.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func milliseconds(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }

@@ -106,6 +106,54 @@ import Testing
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    @Test func reloadTakesSinkCredentialsLiveAndOtherSinkSettingsOnlyAfterARestart() async throws {
+        let directory = NSTemporaryDirectory() + "kontextd-credentials-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/kontextd.yaml", secretFile = directory + "/secret", hookFile = directory + "/hook"
+        func sinks(bucket: String = "images", secretFile: String) -> String {
+            """
+            sync:
+              sinks: [bucket, notify]
+              sink:
+                bucket: {type: s3, endpoint: "http://127.0.0.1:9", bucket: \(bucket), accessKeyId: AKIA1, secretAccessKeyFile: \(secretFile)}
+                notify: {type: webhook, url: "http://127.0.0.1:9/hook", secretFile: \(hookFile)}
+
+            """
+        }
+        let hookKey = Array(repeating: UInt8(7), count: 24), newHookKey = Array(repeating: UInt8(9), count: 24)
+        try write("old-secret\n", to: secretFile)
+        try write("whsec_" + Data(hookKey).base64EncodedString(), to: hookFile)
+        try write(sinks(secretFile: secretFile), to: path)
+        let environment = ConfigurationKeysTests.secret
+        let live = LiveConfiguration(try await DaemonConfigurationLoader.load(filePath: path, environment: environment))
+        let reloader = ConfigurationReloader(filePath: path, environment: environment, live: live, logLevel: nil, logger: Logger(label: "test"))
+
+        // New secrets in the same files: applied, nothing else differs.
+        try write("new-secret\n", to: secretFile)
+        try write("whsec_" + Data(newHookKey).base64EncodedString(), to: hookFile)
+        #expect(try await reloader.reload() == .init(applied: ["sync.sink.*.credentials"], needRestart: []))
+        #expect(live.current.sync.sink(named: "bucket")?.s3Settings?.secretAccessKey == "new-secret")
+        #expect(live.current.sync.sink(named: "notify")?.webhookSettings?.secret == newHookKey)
+
+        // Another bucket needs a restart (the running one stays); its credentials still apply.
+        try write("newer-secret", to: secretFile)
+        try write(sinks(bucket: "other-images", secretFile: secretFile), to: path)
+        #expect(try await reloader.reload() == .init(applied: ["sync.sink.*.credentials"], needRestart: ["sync"]))
+        #expect(live.current.sync.sink(named: "bucket")?.s3Settings?.bucket == "images")
+        #expect(live.current.sync.sink(named: "bucket")?.s3Settings?.secretAccessKey == "newer-secret")
+
+        // Unreadable credentials: refused naming key, rule and the file (never a secret); the old ones stay.
+        let missing = directory + "/missing"
+        try write(sinks(secretFile: missing), to: path)
+        await #expect {
+            try await reloader.reload()
+        } throws: { error in
+            "\(error)" == "configuration sync.sink.bucket.secretAccessKeyFile: must name a readable file, got \(missing)"
+        }
+        #expect(live.current.sync.sink(named: "bucket")?.s3Settings?.secretAccessKey == "newer-secret")
+    }
+
     @Test func reloadAppliesLiveKeysKeepsTheRestAndRefusesABadFile() async throws {
         let path = NSTemporaryDirectory() + "kontextd-reload-" + UUID().uuidString + ".yaml"
         try write("admin:\n  port: 9001\n", to: path)

@@ -25,6 +25,9 @@ public final class LiveConfiguration: Sendable {
         LiveKey("budget") { $0.budget = $1.budget },
         LiveKey("log.level") { $0.logLevel = $1.logLevel },
         LiveKey("admin.allowedHosts") { $0.admin.allowedHosts = $1.admin.allowedHosts },
+        // S3 keys and session tokens, webhook signing secrets (values, files, systemd credentials):
+        // each sink reads them from `current` for every request it signs.
+        LiveKey("sync.sink.*.credentials") { $0.sync = $0.sync.takingCredentials(from: $1.sync) },
     ]
 
     /// What a reload changed.
@@ -89,6 +92,7 @@ public final class LiveConfiguration: Sendable {
         if running.admin != file.admin { differences.append("admin") }
         if running.images != file.images { differences.append("images") }
         if running.reconcile != file.reconcile { differences.append("reconcile") }
+        if running.sync.withoutCredentials != file.sync.withoutCredentials { differences.append("sync") }
         return differences
     }
 }

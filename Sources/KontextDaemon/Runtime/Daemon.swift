@@ -84,7 +84,7 @@ public final class Daemon: Service {
         self.token = WebhookToken(key: configuration.webhook.secret)
         self.sync = try SyncService(
             store: store, configuration: configuration.sync, retainLocalDays: configuration.images.retainLocalDays,
-            health: health, metrics: metrics, logger: logger, clock: { clock.wallNow })
+            health: health, metrics: metrics, logger: logger, clock: { clock.wallNow }, live: live)
     }
 
     private var spendGate: SpendGate {

@@ -20,6 +20,8 @@ struct S3Sink: DownstreamSink {
     let settings: S3SinkSettings
     let client: CurlHTTPClient
     let work: BlockingFileWork
+    /// The sink's settings as they are now (a reload may have changed its credentials); nil: `settings`.
+    var current: (@Sendable () -> S3SinkSettings?)? = nil
 
     /// SHA-256 of an empty body, signed for HEAD requests.
     static let emptyBodySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -102,9 +104,11 @@ struct S3Sink: DownstreamSink {
 
     private func send(_ request: HTTPClientRequest) async throws(SinkFailure) -> HTTPClientResponse {
         var request = request
+        // Read for every request: credentials replaced by a reload (SIGHUP) sign the next one.
+        let credentials = current?() ?? settings
         request.awsSignature = AWSSignatureV4(
-            accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey, region: settings.region)
-        if let token = settings.sessionToken { request.addHeader("x-amz-security-token", token) }
+            accessKeyID: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey, region: settings.region)
+        if let token = credentials.sessionToken { request.addHeader("x-amz-security-token", token) }
         do {
             return try await client.execute(request)
         } catch {

@@ -27,9 +27,63 @@ public struct SyncConfiguration: Sendable, Equatable {
         DeliveryPolicy(initialDelay: initialBackoff, maximumDelay: maxBackoff, maxAttempts: maxAttempts, maxAge: maxAge)
     }
 
+    /// The sink named `name`, if configured.
+    public func sink(named name: String) -> SinkConfiguration? {
+        sinks.first { $0.name == name }
+    }
+
     /// What the store must write outbox rows for.
     public var subscriptions: [SinkSubscription] {
         sinks.map { SinkSubscription(name: $0.name, events: $0.kind.events) }
+    }
+}
+
+extension SyncConfiguration {
+    /// These sinks with the credentials `file` gives the sink of the same name and type (S3 keys
+    /// and session token, a webhook's signing secret): what a reload applies live. Every other
+    /// setting stays as it runs.
+    public func takingCredentials(from file: SyncConfiguration) -> SyncConfiguration {
+        var updated = self
+        updated.sinks = sinks.map { sink in
+            guard let new = file.sinks.first(where: { $0.name == sink.name }) else { return sink }
+            var sink = sink
+            switch (sink.kind, new.kind) {
+            case (.s3(var settings), .s3(let newSettings)):
+                settings.accessKeyID = newSettings.accessKeyID
+                settings.secretAccessKey = newSettings.secretAccessKey
+                settings.sessionToken = newSettings.sessionToken
+                sink.kind = .s3(settings)
+            case (.webhook(var settings), .webhook(let newSettings)):
+                settings.secret = newSettings.secret
+                sink.kind = .webhook(settings)
+            default:
+                break
+            }
+            return sink
+        }
+        return updated
+    }
+
+    /// The sinks with their credentials blanked: what must not differ for a reload to need no restart.
+    public var withoutCredentials: SyncConfiguration {
+        var blank = self
+        blank.sinks = sinks.map { sink in
+            var sink = sink
+            switch sink.kind {
+            case .s3(var settings):
+                settings.accessKeyID = ""
+                settings.secretAccessKey = ""
+                settings.sessionToken = nil
+                sink.kind = .s3(settings)
+            case .webhook(var settings):
+                settings.secret = []
+                sink.kind = .webhook(settings)
+            case .directory:
+                break
+            }
+            return sink
+        }
+        return blank
     }
 }
 
@@ -69,6 +123,16 @@ public struct SinkConfiguration: Sendable, Equatable {
         self.name = name
         self.concurrency = concurrency
         self.kind = kind
+    }
+
+    /// The S3 settings of an `s3` sink; nil for other kinds.
+    public var s3Settings: S3SinkSettings? {
+        if case .s3(let settings) = kind { settings } else { nil }
+    }
+
+    /// The settings of a `webhook` sink; nil for other kinds.
+    public var webhookSettings: WebhookSinkSettings? {
+        if case .webhook(let settings) = kind { settings } else { nil }
     }
 
     /// Where an image with these values is (or will be) delivered, as a person would write it:

@@ -60,7 +60,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     init(
         store: TaskStore, configuration: SyncConfiguration, retainLocalDays: Double?, health: DaemonHealth,
         metrics: DaemonMetrics, logger: Logger, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, live: LiveConfiguration? = nil
     ) throws {
         self.store = store
         self.configuration = configuration
@@ -90,14 +90,29 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
                     throw ConfigurationError(key: "sync.sink.\(sink.name).path", rule: "must be a writable directory (\(error))", value: settings.path)
                 }
             case .s3(let settings):
-                built = S3Sink(name: sink.name, settings: settings, client: client, work: work)
+                var s3 = S3Sink(name: sink.name, settings: settings, client: client, work: work)
+                if let live {
+                    let name = sink.name
+                    s3.current = { @Sendable in live.current.sync.sink(named: name)?.s3Settings }
+                }
+                built = s3
             case .webhook(let settings):
-                built = WebhookSink(name: sink.name, settings: settings, client: client, clock: clock)
+                var webhook = WebhookSink(name: sink.name, settings: settings, client: client, clock: clock)
+                if let live {
+                    let name = sink.name
+                    webhook.current = { @Sendable in live.current.sync.sink(named: name)?.webhookSettings }
+                }
+                built = webhook
             }
             runners.append(Runner(configuration: sink, sink: built))
         }
         self.runners = runners
+        // A paused sink probes again at once after a reload (new credentials are its likely cure).
+        live?.observe { [credentialsReloaded] _ in credentialsReloaded.advance() }
     }
+
+    /// Advanced after every reload that changed a live key: a paused sink's wait ends early.
+    let credentialsReloaded = EventLogWatch()
 
     /// The configured sink names.
     public var sinkNames: [String] { runners.map(\.configuration.name) }
@@ -162,6 +177,8 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
             let isPaused = paused.withLock { $0[name] != nil }
             // While paused, one delivery probes the sink; the rest wait for its verdict.
             let batch = isPaused ? Array(due.prefix(1)) : due
+            // Before the attempt: a reload during it still cuts the pause's wait short.
+            let reloads = credentialsReloaded.version
             let pausedBy = await deliverBatch(batch, runner: runner)
             if let reason = pausedBy {
                 if !isPaused {
@@ -170,7 +187,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
                 setPaused(name, reason: reason)
                 probeFailures += 1
                 let delay = min(configuration.pauseProbeInterval, configuration.initialBackoff * Double(1 << min(probeFailures, 16)))
-                try? await Task.sleep(for: .milliseconds(Int64(max(0.05, delay) * 1000)))
+                await credentialsReloaded.wait(since: reloads, timeout: .milliseconds(Int64(max(0.05, delay) * 1000)))
             } else if isPaused {
                 probeFailures = 0
                 logger.notice("sync: sink resumed", metadata: ["sink": "\(name)"])

@@ -11,12 +11,14 @@ struct WebhookSink: DownstreamSink {
     let settings: WebhookSinkSettings
     let client: CurlHTTPClient
     let clock: @Sendable () -> Double
+    /// The sink's settings as they are now (a reload may have changed its secret); nil: `settings`.
+    var current: (@Sendable () -> WebhookSinkSettings?)? = nil
 
     func deliver(_ delivery: SinkDelivery) async throws(SinkFailure) {
         let body = Array(delivery.event.body.utf8)
         let timestamp = String(Int64(clock().rounded(.down)))
         let signature = StandardWebhookSignature.sign(
-            secret: settings.secret, id: delivery.event.eventUUID, timestamp: timestamp, body: body)
+            secret: (current?() ?? settings).secret, id: delivery.event.eventUUID, timestamp: timestamp, body: body)
         let request = HTTPClientRequest(
             method: "POST", url: settings.url,
             headers: [
