@@ -42,6 +42,28 @@ import Glibc
             description = try JSONCoding.parse(line)
         }
 
+        /// Every object in the bucket, read back by boto3 (`scripts/test/s3_read_back.py`): key,
+        /// SHA-256 of the bytes, metadata.
+        func objects() throws -> [JSONValue] {
+            let python = try #require(Self.python, "the test virtualenv is missing: run scripts/test-env.sh (make test does)")
+            let reader = Process()
+            let output = Pipe()
+            reader.executableURL = URL(fileURLWithPath: python)
+            reader.arguments = [
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+                    + "/scripts/test/s3_read_back.py",
+                description["endpoint"]?.stringValue ?? "", description["accessKeyId"]?.stringValue ?? "",
+                description["secretAccessKey"]?.stringValue ?? "", description["bucket"]?.stringValue ?? "",
+            ]
+            reader.standardOutput = output
+            reader.standardError = FileHandle.nullDevice
+            try reader.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            reader.waitUntilExit()
+            #expect(reader.terminationStatus == 0, "s3_read_back.py exited with \(reader.terminationStatus)")
+            return try JSONCoding.parse(Array(data))["objects"]?.arrayValue ?? []
+        }
+
         func stop() {
             try? input.fileHandleForWriting.close()
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
