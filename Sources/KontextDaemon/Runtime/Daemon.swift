@@ -54,6 +54,8 @@ public final class Daemon: Service {
         clock: any DaemonClock = SystemClock(), notifier: SystemdNotifier? = nil, watchdogInterval: Duration? = nil
     ) throws {
         try DaemonConfigurationCheck.check(configuration)
+        // Before any decode: pixel buffers must go back to the system when freed (see ProcessMemory).
+        ProcessMemory.returnLargeBlocksToTheSystem()
         self.notifier = notifier
         self.watchdogInterval = watchdogInterval
         self.configuration = configuration
