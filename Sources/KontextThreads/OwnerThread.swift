@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 // One primitive for "a thread that owns a blocking resource" — the SQLite writer, each SQLite
@@ -17,14 +20,33 @@ package final class OwnerThread: Sendable {
     private let completion = ThreadCompletion()
 
     /// Starts a thread named `name` (as `top` and `/proc` show it) running `body`.
+    ///
+    /// Linux keeps at most 15 bytes of a thread's name and refuses a longer one outright (the
+    /// thread then keeps the name of the thread that started it, a concurrency-pool name), so
+    /// `name` is cut to 15 bytes: keep the distinguishing part short and first.
     package init(name: String, _ body: @escaping @Sendable () -> Void) {
         let completion = self.completion
+        let shortName = String(decoding: Array(name.utf8.prefix(15)), as: UTF8.self)
         let thread = Thread {
+            // Set from the thread itself: Foundation's `Thread.name` does not reach the kernel
+            // for a thread that is not running yet.
+            OwnerThread.nameCurrentThread(shortName)
             body()
             completion.finish()
         }
         thread.name = name
         thread.start()
+    }
+
+    /// Names the calling thread through `/proc/thread-self/comm` (what `pthread_setname_np` does
+    /// on Linux; Glibc's module does not export that GNU extension to Swift). Best effort: a
+    /// name is for people reading `top`, nothing depends on it.
+    private static func nameCurrentThread(_ name: String) {
+        let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        let bytes = Array(name.utf8)
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 
     /// Returns once the body has returned; suspends, never blocks a thread.

@@ -19,6 +19,9 @@ enum BenchReport {
             Formatting.rate(figures.storeRecordRate),
             baseline: "with task lookup first \(Formatting.rate(figures.storeLookupRecordRate))")
         table.add(
+            "  daemon CPU per durable ack (user + system, all its threads)", Formatting.microseconds(figures.cpuPerAck),
+            baseline: "no-op responder \(Formatting.microseconds(figures.cpuPerNoOpResponse)) per 200")
+        table.add(
             "  storage bytes written per durable ack (/proc/self/io)", Formatting.count(figures.bytesWrittenPerAck),
             baseline: "request body ~250 bytes")
         let busy = figures.withWorkers

@@ -25,6 +25,11 @@ enum Formatting {
     }
 
     /// Bytes as MiB with one decimal: "45.6 MiB".
+    /// A duration given in seconds, shown in microseconds ("41.3 µs").
+    static func microseconds(_ seconds: Double) -> String {
+        String(format: "%.1f µs", seconds * 1_000_000)
+    }
+
     static func mebibytes(_ bytes: Int) -> String {
         String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }

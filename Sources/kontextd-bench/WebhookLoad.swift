@@ -30,6 +30,10 @@ struct WebhookLoad {
         var durability: [(run: String, acked: Int, stored: Int, generated: Int)]
         /// Bytes written to storage per result stored during the full-speed daemon run.
         var bytesWrittenPerAck: Int
+        /// CPU seconds of this process (the daemon's threads) per 200, in the full-speed daemon run
+        /// and while the no-op responder answered the same load.
+        var cpuPerAck: Double
+        var cpuPerNoOpResponse: Double
         /// `StoreProbe` rates: recordDelivery alone, and task lookup + recordDelivery.
         var storeRecordRate: Double
         var storeLookupRecordRate: Double
@@ -99,11 +103,17 @@ struct WebhookLoad {
             return report
         }
 
+        let noOpCPUBefore = ProcessCPU.seconds()
         let noOpReport = try await load(noOp.baseURL, seconds: plan.webhookSeconds, connections: plan.wrkConnections, rate: nil).run()
+        let cpuPerNoOpResponse = (ProcessCPU.seconds() - noOpCPUBefore) / Double(max(1, noOpReport.scriptCounts["ok"] ?? 0))
         log("webhooks: no-op responder, full speed: \(Self.summary(noOpReport))")
         let writesBefore = ProcessWrites.current() ?? 0
+        let cpuBefore = ProcessCPU.seconds()
         let daemonReport = try await daemonRun(
             "daemon, full speed", load(daemon.webhookURL, seconds: plan.webhookSeconds, connections: plan.wrkConnections, rate: nil))
+        // Includes the 500 ms daemonRun waits for stragglers: the daemon is idle then.
+        let cpuPerAck = (ProcessCPU.seconds() - cpuBefore) / Double(max(1, daemonReport.scriptCounts["ok"] ?? 0))
+        log("webhooks: CPU per durable ack \(Formatting.microseconds(cpuPerAck)), per no-op response \(Formatting.microseconds(cpuPerNoOpResponse))")
 
         let written = (ProcessWrites.current() ?? 0) - writesBefore
         let ackedInRun = max(1, durability.last?.stored ?? 1)
@@ -148,7 +158,8 @@ struct WebhookLoad {
         return Figures(
             daemon: daemonReport, noOp: noOpReport, fixedRate: fixed, noOpFixedRate: noOpFixed, idleMemory: idle,
             peakMemory: peak, memoryAfterRounds: after, roundRates: rates, taskCreationSeconds: creation,
-            durability: durability, bytesWrittenPerAck: written / ackedInRun, storeRecordRate: recordRate, storeLookupRecordRate: lookupRate, withWorkers: withWorkers, ingestedDuringRun: resolved)
+            durability: durability, bytesWrittenPerAck: written / ackedInRun, cpuPerAck: cpuPerAck,
+            cpuPerNoOpResponse: cpuPerNoOpResponse, storeRecordRate: recordRate, storeLookupRecordRate: lookupRate, withWorkers: withWorkers, ingestedDuringRun: resolved)
     }
 
     static func resultCount(_ store: TaskStore) async throws -> Int {

@@ -7,7 +7,7 @@ import Logging
 enum CurlWorkerThread {
     /// Starts a thread serving `queue`.
     static func start(index: Int, queue: JobQueue<TransferJob>, userAgent: String, logger: Logger) -> OwnerThread {
-        OwnerThread(name: "kontextd-curl-\(index)") {
+        OwnerThread(name: "kx-curl-\(index)") {
             run(queue: queue, userAgent: userAgent, logger: logger)
         }
     }

@@ -21,7 +21,7 @@ package final class DatabaseReaderPool: Sendable {
         }
         let queue = self.queue
         self.threads = handoffs.enumerated().map { index, handoff in
-            OwnerThread(name: "kontextd-store-reader-\(index)") {
+            OwnerThread(name: "kx-store-read-\(index)") {
                 Self.run(connection: handoff.take(), queue: queue, logger: logger)
             }
         }

@@ -56,7 +56,7 @@ package final class DatabaseWriter: Sendable {
         let handoff = Handoff(connection)
         let queue = self.queue
         let statistics = self.statistics
-        self.thread = OwnerThread(name: "kontextd-store-writer") {
+        self.thread = OwnerThread(name: "kx-store-write") {
             Self.run(connection: handoff.take(), queue: queue, statistics: statistics, logger: logger)
         }
     }

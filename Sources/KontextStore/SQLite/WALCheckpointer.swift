@@ -18,7 +18,7 @@ final class WALCheckpointer: Sendable {
         let handoff = Handoff(try SQLiteConnection(path: path, role: .checkpointer, busyTimeout: busyTimeout))
         let stopSignal = self.stopSignal
         // The connection is closed when run returns: whoever joins may open the file exclusively.
-        self.thread = OwnerThread(name: "kontextd-store-checkpoint") {
+        self.thread = OwnerThread(name: "kx-store-ckpt") {
             Self.run(connection: handoff.take(), stopSignal: stopSignal, interval: interval, logger: logger)
         }
     }
