@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <turbojpeg.h>
 #include <png.h>
 #include <webp/encode.h>
@@ -230,5 +231,12 @@ static inline int kx_png_thumbnail(const unsigned char *data, size_t size, int m
     free(pixels);
     png_image_free(&image);
     return made == 0 ? 0 : -2;
+}
+
+/* Decode buffers are megabytes each: have glibc mmap every block of at least `bytes` and unmap it
+   on free, instead of raising its threshold dynamically and keeping them in per-thread arenas.
+   M_MMAP_THRESHOLD is a macro, so Swift cannot pass it itself. Returns 1 when glibc accepted it. */
+static inline int kx_fix_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
 }
 #endif

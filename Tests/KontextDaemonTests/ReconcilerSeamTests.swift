@@ -13,6 +13,8 @@ final class ScriptedRunwareClient: RunwareClient {
     let configuration = DaemonConfiguration.Runware(apiURL: "https://runware.invalid/v1", apiKey: "k")
     private let answer: @Sendable ([String]) -> JSONValue
     let asked = Mutex<[[String]]>([])
+    /// The HTTP status every answer carries (a 5xx answers no body Runware's way).
+    let status = Mutex(200)
 
     init(answer: @escaping @Sendable ([String]) -> JSONValue) {
         self.answer = answer
@@ -21,8 +23,10 @@ final class ScriptedRunwareClient: RunwareClient {
     func post(_ tasks: [JSONValue]) async throws(HTTPClientError) -> RunwareAPI.Answer {
         let uuids = tasks.compactMap { $0["taskUUID"]?.stringValue }
         asked.withLock { $0.append(uuids) }
+        let status = self.status.withLock { $0 }
+        guard status < 500 else { return RunwareAPI.Answer(status: status, envelope: nil, body: Array("busy".utf8), retryAfter: nil) }
         let body = JSONCoding.encode(answer(uuids))
-        return RunwareAPI.Answer(status: 200, envelope: try? RunwareEnvelope.parse(body), body: body, retryAfter: nil)
+        return RunwareAPI.Answer(status: status, envelope: try? RunwareEnvelope.parse(body), body: body, retryAfter: nil)
     }
 
     func getResponse(_ taskUUIDs: [String]) async throws(HTTPClientError) -> RunwareAPI.Answer {
@@ -71,6 +75,53 @@ final class ScriptedRunwareClient: RunwareClient {
             #expect(result.state == .pending)
             #expect(try await store.repairCount() == 1)
             #expect(String(decoding: metrics.render(), as: UTF8.self).contains("kontextd_reconciler_repairs_total 1"))
+            await store.close()
+        }
+    }
+
+    /// A failed poll raises `runwareUnavailable`; when the task it was about ends through its
+    /// webhook, no poll follows, so the reconciler withdraws its report — never one that another
+    /// part raised since.
+    @Test func aFailedPollsReportIsWithdrawnOnceNoTaskWaitsOnRunware() async throws {
+        try await withTemporaryDirectory { directory in
+            let clock = ManualClock(wall: 1_800_000_000)
+            let store = try TaskStore(path: directory + "/k.sqlite3", configuration: StoreConfiguration(clock: { clock.wallNow }))
+            _ = try await store.enqueue(NewTask(
+                taskUUID: Self.taskUUID, requestJSON: "{}", payloadJSON: "{}", numberResults: 1, outputFormat: .png,
+                outputType: .url, expectedSize: nil))
+            try await store.markSubmitted([Self.taskUUID], at: clock.wallNow)
+            let runware = ScriptedRunwareClient { _ in .object(["data": .array([])]) }
+            runware.status.withLock { $0 = 503 }
+            let health = DaemonHealth()
+            let reconciler = Reconciler(
+                store: store, api: runware, configuration: .init(overdueAfter: 120, interval: 15),
+                ingestSignal: WorkSignal(clock: clock), health: health, metrics: DaemonMetrics(), clock: clock,
+                logger: Logger(label: "test"))
+
+            clock.advance(by: .seconds(121))
+            #expect(try await reconciler.reconcileOnce() == 1)
+            #expect(health.reason(.runwareUnavailable) == "getResponse answered 503")
+
+            // Still submitted: the report stands while the task waits on Runware.
+            #expect(try await reconciler.reconcileOnce() == 0)
+            #expect(health.reason(.runwareUnavailable) == "getResponse answered 503")
+
+            // The task's result arrives by webhook and the task fails as its image cannot be fetched:
+            // nothing is submitted any more, and the next idle round withdraws the report.
+            _ = try await store.recordDelivery(
+                taskUUID: Self.taskUUID, source: .webhook, rawBody: Array("{}".utf8),
+                results: [IncomingResult(
+                    imageUUID: Self.imageUUID, taskUUID: Self.taskUUID, sourceKind: .url, sourceValue: "https://im.runware.ai/x.png",
+                    seed: nil, nsfw: nil, cost: nil, rawJSON: "{}")],
+                failures: [], at: clock.wallNow)
+            #expect(try await store.markResultFailed(imageUUID: Self.imageUUID, reason: "gone", at: clock.wallNow).isFinal)
+            #expect(try await reconciler.reconcileOnce() == 0)
+            #expect(health.reason(.runwareUnavailable) == nil)
+
+            // A report another part raised meanwhile is not the reconciler's to withdraw.
+            health.raise(.runwareUnavailable, reason: "POST failed: connection refused")
+            #expect(try await reconciler.reconcileOnce() == 0)
+            #expect(health.reason(.runwareUnavailable) == "POST failed: connection refused")
             await store.close()
         }
     }

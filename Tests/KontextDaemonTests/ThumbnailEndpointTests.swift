@@ -1,6 +1,7 @@
 import Foundation
 import KontextCore
 import KontextNet
+import KontextStore
 import Testing
 
 @Suite struct ThumbnailEndpointTests {
@@ -17,9 +18,16 @@ import Testing
         let imageUUID = try #require(result["imageUUID"]?.stringValue)
         #expect(href == "/v1/images/\(imageUUID)/thumbnail")
 
+        // Made at ingest, from the pixels the decode check produced, for every format (PNG included):
+        // the thumbnail is on disk before anyone asked for it.
+        let files = try ImageFileStore(root: harness.stateDirectory)
+        let madeAtIngest = Self.thumbnailFiles(in: harness.stateDirectory)
+        #expect(madeAtIngest.count == 1, "\(madeAtIngest)")
         let first = try await harness.raw("GET", harness.adminURL + href)
         #expect(first.status == 200)
         #expect(first.headers.value(named: "content-type") == "image/jpeg")
+        let servedSHA = try #require(first.headers.value(named: "etag")?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        #expect(madeAtIngest == [servedSHA + ".jpg"])
         guard case .success(let verified) = ImageVerifier.verify(first.body, expectedFormat: .jpg, expectedSize: nil) else {
             Issue.record("the thumbnail is not a JPEG")
             return
@@ -34,5 +42,18 @@ import Testing
 
         let missing = try await harness.raw("GET", harness.adminURL + "/v1/images/00000000-0000-0000-0000-000000000000/thumbnail")
         #expect(missing.status == 404)
+
+        // A thumbnail lost from disk is made again on request (on the image thread pool), the same bytes.
+        files.removeThumbnail(sha256: servedSHA)
+        let remade = try await harness.raw("GET", harness.adminURL + href)
+        #expect(remade.status == 200 && remade.body == first.body)
+        #expect(FileManager.default.fileExists(atPath: files.thumbnailPath(sha256: servedSHA)))
+    }
+
+    /// The thumbnail files under the state directory (their names: `<sha256>.jpg`).
+    static func thumbnailFiles(in stateDirectory: String) -> [String] {
+        let root = stateDirectory + "/thumbnails"
+        let all = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
+        return all.filter { $0.hasSuffix(".jpg") }.map { ($0 as NSString).lastPathComponent }
     }
 }

@@ -26,13 +26,32 @@ import Testing
         #expect(thumbnail.bytes.count < 64 * 1024)
     }
 
-    @Test func ingestDecodeKeepsAThumbnailForJPEGAndWEBPButNotPNG() throws {
+    @Test func ingestDecodeKeepsAThumbnailForEveryFormat() throws {
         for format in OutputFormat.allCases {
             let bytes = try ImageSynthesizer.render(format: format, size: ImageSize(width: 1024, height: 1024), seed: 3)
             let outcome = PixelDecodeCheck.decodeWithThumbnail(bytes, format: format)
             #expect(outcome.failure == nil)
-            #expect((outcome.thumbnail != nil) == (format != .png), "\(format)")
+            // JPEG's comes from its 1/8-scale decode (128 px here); PNG's and WEBP's from the full pixels.
+            let side = try #require(outcome.thumbnail.map { max($0.width, $0.height) }, "\(format)")
+            #expect(side == (format == .jpg ? 128 : Thumbnail.maxSide), "\(format)")
         }
+    }
+
+    @Test func aPNGWhoseChunksAreIntactButWhosePixelsAreShortIsRefusedAtIngest() throws {
+        // Every CRC right, the image data one row short of what the header declares: only a decode sees it.
+        let short = try ImageSynthesizer.render(format: .png, size: ImageSize(width: 64, height: 63), seed: 4)
+        var bytes = short
+        // Claim 64 rows in IHDR (height at offset 20) and fix IHDR's CRC.
+        bytes[20...23] = [0, 0, 0, 64]
+        let crc = CRC32.checksum(Array(bytes[12..<29]))
+        bytes[29...32] = [UInt8(crc >> 24), UInt8(crc >> 16 & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc & 0xff)]
+        guard case .success = ImageVerifier.verify(bytes, expectedFormat: .png, expectedSize: nil) else {
+            Issue.record("the structural check should pass: every chunk is intact")
+            return
+        }
+        let outcome = PixelDecodeCheck.decodeWithThumbnail(bytes, format: .png)
+        #expect(outcome.thumbnail == nil)
+        #expect(outcome.failure?.hasPrefix("PNG does not decode:") == true, "\(String(describing: outcome.failure))")
     }
 
     @Test func undecodableImagesGiveTheDecodersReasonAndNoThumbnail() throws {

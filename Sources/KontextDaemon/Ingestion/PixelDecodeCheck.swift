@@ -2,17 +2,13 @@ import CImageCodecs
 import Foundation
 import KontextCore
 
-/// The last check before an image is kept: decode the image data with libjpeg-turbo or libwebp.
+/// The last check before an image is kept: decode every pixel with libjpeg-turbo, libpng or libwebp.
 /// Structural verification (`ImageVerifier`) cannot see damage inside a JPEG's scan data or a
 /// WEBP's VP8/VP8L payload, which carry no checksum; decoding them does (libjpeg-turbo's warnings
-/// count as errors). A PNG needs no decode here: `ImageVerifier` has already checked the CRC-32
-/// of every chunk, image data included, which catches damage a decode could miss.
+/// count as errors). A PNG's chunk CRCs (checked by `ImageVerifier`) vouch for the bytes as written,
+/// not for what they hold: a zlib stream that ends early or holds fewer rows than the header
+/// declares passes every CRC, and only the decode finds it. The decode also gives the thumbnail's pixels.
 enum PixelDecodeCheck {
-    /// The formats whose payload has no checksum of its own, so only a decode can vouch for it.
-    static func needsDecode(_ format: OutputFormat) -> Bool {
-        format != .png
-    }
-
     /// Nil when `bytes` decode completely as `format`; otherwise the decoder's reason. An image
     /// whose header (as the decoder reads it) exceeds `bounds` fails before any pixel memory is allocated.
     static func failure(_ bytes: [UInt8], format: OutputFormat, bounds: ImageBounds = .kontext) -> String? {

@@ -43,7 +43,7 @@ final class ResultIngestor: Sendable {
     init(
         store: any IngestionStore, files: ImageFileStore, fetcher: any ImageSourceFetching, api: (any RunwareClient)?, configuration: DaemonConfiguration.Images,
         signal: WorkSignal, health: DaemonHealth, metrics: DaemonMetrics, pollInterval: Double,
-        threadPool: NIOThreadPool, clock: any DaemonClock, logger: Logger
+        threadPool: NIOThreadPool, clock: any DaemonClock, logger: Logger, decodeBudget: DecodeMemoryBudget? = nil
     ) {
         self.store = store
         self.files = files
@@ -57,7 +57,7 @@ final class ResultIngestor: Sendable {
         self.threadPool = threadPool
         self.clock = clock
         self.logger = logger
-        self.decodeBudget = DecodeMemoryBudget(capacity: configuration.decodeMemoryBudget)
+        self.decodeBudget = decodeBudget ?? DecodeMemoryBudget(capacity: configuration.decodeMemoryBudget)
     }
 
     /// Ingests until the task is cancelled.
@@ -210,11 +210,8 @@ final class ResultIngestor: Sendable {
         case .success(let image): verified = image
         case .failure(let error): return .failure(ImageRejection(reason: "verification failed: \(error)"))
         }
-        var decoded = DecodeOutcome(failure: nil, thumbnail: nil)
-        if PixelDecodeCheck.needsDecode(verified.format) {
-            let estimate = DecodeMemoryBudget.estimate(byteCount: bytes.count, width: verified.width, height: verified.height)
-            decoded = budget.withReservation(estimate) { PixelDecodeCheck.decodeWithThumbnail(bytes, format: verified.format) }
-        }
+        let estimate = DecodeMemoryBudget.estimate(byteCount: bytes.count, width: verified.width, height: verified.height)
+        let decoded = budget.withReservation(estimate) { PixelDecodeCheck.decodeWithThumbnail(bytes, format: verified.format) }
         if let failure = decoded.failure {
             return .failure(ImageRejection(reason: "verification failed: \(failure)"))
         }

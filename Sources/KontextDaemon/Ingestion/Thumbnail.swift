@@ -1,6 +1,8 @@
 import CImageCodecs
 import KontextCore
 import KontextCrypto
+import KontextStore
+import NIOPosix
 
 /// A small JPEG of a stored image for the dashboard: at most `maxSide` pixels on its long side.
 struct Thumbnail: Sendable, Equatable {
@@ -22,16 +24,14 @@ struct Thumbnail: Sendable, Equatable {
 struct DecodeOutcome: Sendable {
     /// The decoder's reason when the image does not decode.
     var failure: String?
-    /// The thumbnail, from the pixels the check decoded; nil for PNG (not decoded at ingest) or
-    /// when only the thumbnail could not be made.
+    /// The thumbnail, from the pixels the check decoded; nil when only the thumbnail could not be made.
     var thumbnail: Thumbnail?
 }
 
 extension PixelDecodeCheck {
-    /// Decodes a JPEG or WEBP (as `failure(_:format:)` does) and keeps the pixels for a thumbnail.
-    /// PNG is not decoded here (its CRCs vouch for it): its outcome carries no thumbnail.
+    /// Decodes an image in full (as `failure(_:format:)` does) and keeps the pixels for a thumbnail.
+    /// Blocks: call it on the image thread pool, inside a `DecodeMemoryBudget` reservation.
     static func decodeWithThumbnail(_ bytes: [UInt8], format: OutputFormat, bounds: ImageBounds = .kontext) -> DecodeOutcome {
-        guard needsDecode(format) else { return DecodeOutcome(failure: nil, thumbnail: nil) }
         switch run(bytes, format: format, bounds: bounds) {
         case .success(let thumbnail): return DecodeOutcome(failure: nil, thumbnail: thumbnail)
         case .failure(.undecodable(let reason)): return DecodeOutcome(failure: reason, thumbnail: nil)
@@ -39,7 +39,8 @@ extension PixelDecodeCheck {
         }
     }
 
-    /// A thumbnail of an image already stored (a PNG's, made on first request), or why not.
+    /// A thumbnail of an image already stored (one whose thumbnail was lost, or stored before
+    /// thumbnails were made at ingest), or why not. Blocks: see `ImageDecoding`.
     static func thumbnail(of bytes: [UInt8], format: OutputFormat, bounds: ImageBounds = .kontext) -> Result<Thumbnail, ThumbnailFailure> {
         run(bytes, format: format, bounds: bounds)
     }
@@ -85,6 +86,29 @@ extension PixelDecodeCheck {
             return .failure(.thumbnailFailed(reason))
         default:
             return .failure(.undecodable("\(format.rawValue) does not decode: \(reason.isEmpty ? "empty image" : reason)"))
+        }
+    }
+}
+
+
+/// Where blocking decodes run outside ingestion (the thumbnail route): the image thread pool
+/// ingestion uses, within the same decode memory budget — never the Swift concurrency pool.
+struct ImageDecoding: Sendable {
+    let pool: NIOThreadPool
+    let budget: DecodeMemoryBudget
+
+    /// Reads a stored image, decodes it and makes its thumbnail, all on the image thread pool.
+    /// Throws when the file cannot be read (or the pool is shutting down).
+    func thumbnail(
+        ofFile path: String, format: OutputFormat, width: Int?, height: Int?, files: ImageFileStore
+    ) async throws -> Result<Thumbnail, PixelDecodeCheck.ThumbnailFailure> {
+        let budget = self.budget
+        return try await pool.runIfActive {
+            let bytes = try files.read(path: path)
+            // The recorded size is verified; without one, the decoder's own bounds still apply.
+            let estimate = DecodeMemoryBudget.estimate(
+                byteCount: bytes.count, width: width ?? ImageBounds.kontext.maximumSide, height: height ?? ImageBounds.kontext.maximumSide)
+            return budget.withReservation(estimate) { PixelDecodeCheck.thumbnail(of: bytes, format: format) }
         }
     }
 }

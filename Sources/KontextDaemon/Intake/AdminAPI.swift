@@ -18,6 +18,8 @@ struct AdminAPI: Sendable {
     let sync: SyncService
     let events: any EventLogStore
     let spend: SpendGate
+    /// Where a thumbnail made on request is decoded: the image thread pool, never the concurrency pool.
+    let decoding: ImageDecoding
     let logger: Logger
 
     /// The router serving every admin route.
@@ -215,9 +217,10 @@ struct AdminAPI: Sendable {
         return .success(result)
     }
 
-    /// The image's thumbnail (JPEG, at most 256 px on the long side). Made at ingest for JPEG and
-    /// WEBP; for PNG (and for a thumbnail lost or damaged, being derived data written without
-    /// fsync) it is made from the stored image on first request and recorded.
+    /// The image's thumbnail (JPEG, at most 256 px on the long side), made at ingest from the
+    /// decoded pixels. One lost or damaged (derived data, written without fsync), or an image
+    /// stored before thumbnails were made at ingest, gets it made again on request — on the image
+    /// thread pool — and recorded.
     func thumbnail(_ uuid: String, _ request: HTTPRequest) async -> HTTPResponse {
         let result: ResultRecord
         switch await storedResult(uuid) {
@@ -246,14 +249,14 @@ struct AdminAPI: Sendable {
             }
             files.removeThumbnail(sha256: known)
         }
-        let image: [UInt8]
+        let made: Result<Thumbnail, PixelDecodeCheck.ThumbnailFailure>
         do {
-            image = try files.read(path: path)
+            made = try await decoding.thumbnail(ofFile: path, format: format, width: result.width, height: result.height, files: files)
         } catch {
             logger.error("stored image unreadable", metadata: ["image": "\(uuid)", "path": "\(path)", "error": "\(error)"])
             return HTTPResponse.error(status: 500, code: "image_unreadable", message: "\(error)")
         }
-        switch PixelDecodeCheck.thumbnail(of: image, format: format) {
+        switch made {
         case .success(let thumbnail):
             let digest = thumbnail.sha256
             if (try? files.storeThumbnail(thumbnail.bytes, sha256: digest)) != nil {

@@ -1,6 +1,7 @@
 import KontextCore
 import KontextStore
 import Logging
+import Synchronization
 
 /// Makes sure every submitted task ends. Tasks still missing results past their poll delay are
 /// asked about with `getResponse`, and whatever Runware has is ingested through the same
@@ -22,6 +23,8 @@ final class Reconciler: Sendable {
     private let metrics: DaemonMetrics
     private let clock: any DaemonClock
     private let logger: Logger
+    /// The `runwareUnavailable` reason this reconciler raised and has not seen cleared.
+    private let raisedReason = Mutex<String?>(nil)
 
     init(
         store: any ReconciliationStore, api: any RunwareClient, configuration: DaemonConfiguration.Reconcile, ingestSignal: WorkSignal,
@@ -56,7 +59,26 @@ final class Reconciler: Sendable {
         // Wall time: it is compared with the recorded `submittedAt` and `lastPolledAt`.
         let now = clock.wallNow
         let ended = try await endTasksPastDeadline(at: now)
-        return try await pollOverdue(at: now) + ended
+        let polled = try await pollOverdue(at: now)
+        if polled + ended == 0 { try await withdrawStaleUnavailability() }
+        return polled + ended
+    }
+
+    /// A failed poll says Runware is unavailable until a poll succeeds; but when every task it
+    /// was about has since ended (its webhooks came after all), no poll follows and the report
+    /// would stand on an idle daemon forever. Once no task is submitted, nothing waits on
+    /// Runware: the reconciler withdraws its own report (never one the submitter made since).
+    private func withdrawStaleUnavailability() async throws {
+        guard let reason = raisedReason.withLock({ $0 }) else { return }
+        guard try await store.submittedTasksWithCounts(submittedBefore: .greatestFiniteMagnitude, limit: 1).isEmpty else { return }
+        health.clear(.runwareUnavailable, ifReason: reason)
+        raisedReason.withLock { $0 = nil }
+        logger.notice("no submitted task waits on a poll any more; the failed poll's report is withdrawn", metadata: ["reason": "\(reason)"])
+    }
+
+    private func raiseUnavailable(_ reason: String) {
+        health.raise(.runwareUnavailable, reason: reason)
+        raisedReason.withLock { $0 = reason }
     }
 
     private static func ttl(of task: TaskRecord) -> Double? {
@@ -105,11 +127,11 @@ final class Reconciler: Sendable {
         do {
             answer = try await api.getResponse(uuids)
         } catch {
-            health.raise(.runwareUnavailable, reason: "getResponse failed: \(error)")
+            raiseUnavailable("getResponse failed: \(error)")
             return try await pollFailed(uuids, outcome: "no answer", error: "getResponse failed: \(error)", at: now)
         }
         guard (200..<300).contains(answer.status) || answer.status == 400, let envelope = answer.envelope else {
-            if answer.status >= 500 { health.raise(.runwareUnavailable, reason: "getResponse answered \(answer.status)") }
+            if answer.status >= 500 { raiseUnavailable("getResponse answered \(answer.status)") }
             let snippet = String(decoding: answer.body.prefix(200), as: UTF8.self)
             let error = answer.envelope == nil && (200..<300).contains(answer.status)
                 ? "getResponse answered \(answer.status) with an unreadable body: \(snippet)"
@@ -118,6 +140,7 @@ final class Reconciler: Sendable {
             return try await pollFailed(uuids, outcome: "\(answer.status)", error: error, at: now)
         }
         health.clear(.runwareUnavailable)
+        raisedReason.withLock { $0 = nil }
         let unrecognised = envelope.unrecognised
         if !unrecognised.isEmpty {
             metrics.countUnrecognised(unrecognised.count, source: .poll)

@@ -28,6 +28,8 @@ public final class Daemon: Service {
     private let files: ImageFileStore
     private let client: CurlHTTPClient
     private let threadPool: NIOThreadPool
+    /// Memory every image decode shares (`images.decodeMemoryBudget`): ingestion's and the thumbnail route's.
+    private let decodeBudget: DecodeMemoryBudget
     private let logger: Logger
     private let clock: any DaemonClock
     private let submitSignal: WorkSignal
@@ -52,6 +54,8 @@ public final class Daemon: Service {
         clock: any DaemonClock = SystemClock(), notifier: SystemdNotifier? = nil, watchdogInterval: Duration? = nil
     ) throws {
         try DaemonConfigurationCheck.check(configuration)
+        // Before any decode: pixel buffers must go back to the system when freed (see ProcessMemory).
+        ProcessMemory.returnLargeBlocksToTheSystem()
         self.notifier = notifier
         self.watchdogInterval = watchdogInterval
         self.configuration = configuration
@@ -81,6 +85,7 @@ public final class Daemon: Service {
         // One thread per concurrent image: each spends much of its time waiting on fsync, not on a core.
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.images.concurrency)
         self.threadPool.start()
+        self.decodeBudget = DecodeMemoryBudget(capacity: configuration.images.decodeMemoryBudget)
         self.token = WebhookToken(key: configuration.webhook.secret)
         self.sync = try SyncService(
             store: store, configuration: configuration.sync, retainLocalDays: configuration.images.retainLocalDays,
@@ -105,7 +110,8 @@ public final class Daemon: Service {
         if let ports { return ports }
         let admin = AdminAPI(
             store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics,
-            sync: sync, events: store, spend: spendGate, logger: logger)
+            sync: sync, events: store, spend: spendGate, decoding: ImageDecoding(pool: threadPool, budget: decodeBudget),
+            logger: logger)
         let adminRouter = admin.router()
         let adminServer = HTTPServer(
             configuration: HTTPServerConfiguration(
@@ -225,7 +231,7 @@ public final class Daemon: Service {
             store: store, files: files, fetcher: ImageFetcher(client: client, configuration: configuration.images),
             api: runSubmission ? api : nil, configuration: configuration.images, signal: ingestSignal,
             health: health, metrics: metrics, pollInterval: configuration.pollInterval, threadPool: threadPool,
-            clock: clock, logger: logger)
+            clock: clock, logger: logger, decodeBudget: decodeBudget)
 
         // Sync delivers what ingestion stored; it stops with the other workers, before the store.
         var workers: [any Service] = [WorkerService(description: "Ingestion") { await ingestor.run() }, sync]

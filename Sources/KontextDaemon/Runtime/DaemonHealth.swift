@@ -33,6 +33,14 @@ public final class DaemonHealth: Sendable {
         _ = conditions.withLock { $0.removeValue(forKey: condition) }
     }
 
+    /// Clears `condition` only while its reason is still `reason`: a part that raised it can
+    /// withdraw its own report without erasing one another part made since.
+    public func clear(_ condition: Condition, ifReason reason: String) {
+        conditions.withLock { conditions in
+            if conditions[condition] == reason { conditions.removeValue(forKey: condition) }
+        }
+    }
+
     /// The reason for `condition`, or nil when it does not hold.
     public func reason(_ condition: Condition) -> String? {
         conditions.withLock { $0[condition] }
