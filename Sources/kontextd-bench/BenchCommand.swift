@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 /// `kontextd-bench` (`make bench`): runs an in-process kontextd on loopback under load and prints
@@ -60,32 +63,45 @@ struct BenchCommand: AsyncParsableCommand {
         // Ingestion first: the daemon runs in this process, and its memory figure should not
         // carry what the webhook phase's half a million results left in the heap.
         if parts.contains(.ingestion) {
+            settleStorage()
             let figures = try await IngestionBenchmark(plan: plan, logger: logger, log: log).run()
             BenchReport.ingestion(figures, into: &table)
         }
         if parts.contains(.webhooks) {
+            settleStorage()
             let figures = try await WebhookLoad(plan: plan, scripts: scripts, logger: logger, log: log).run()
             BenchReport.webhooks(figures, plan: plan, into: &table)
         }
         if parts.contains(.status) {
+            settleStorage()
             let figures = try await StatusQueryBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
             BenchReport.status(figures, into: &table)
         }
         if parts.contains(.dashboard) {
+            settleStorage()
             let figures = try await DashboardBenchmark(plan: plan, logger: logger, log: log).run()
             BenchReport.dashboard(figures, into: &table)
         }
         if parts.contains(.attack) {
+            settleStorage()
             let figures = try await UnderAttackBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
             BenchReport.underAttack(figures, into: &table)
         }
         if parts.contains(.sync) {
+            settleStorage()
             let figures = try await SyncBenchmark(plan: plan, scripts: scripts, logger: logger, log: log).run()
             BenchReport.sync(figures, into: &table)
         }
         log("")
         log("kontextd-bench summary (whole bench \(Formatting.seconds((ContinuousClock.now - started).seconds)))")
         log(table.render())
+    }
+
+    /// Writes back every dirty page before a part starts (`sync(2)`): ingestion leaves about a
+    /// gigabyte of image files behind, and their writeback, left to the kernel, lands in the next
+    /// part's fsyncs — one part's disk work billed to another's figure.
+    private func settleStorage() {
+        Glibc.sync()
     }
 
     private func locateScripts() throws -> String {
