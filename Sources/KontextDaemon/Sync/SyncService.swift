@@ -358,8 +358,11 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
 
     /// Every sink's outbox figures and pause state; updates `/healthz`'s dead-letter condition
     /// and the `/metrics` gauges as it goes.
-    public func status() async throws(StoreError) -> [SinkStatus] {
-        let figures = try await store.outboxStatistics(sinks: sinkNames)
+    ///
+    /// `countDelivered: false` leaves `delivered` at 0 and the gauges alone: the backlog figures
+    /// cost what the backlog holds, the delivered count what the whole archive holds.
+    public func status(countDelivered: Bool = true) async throws(StoreError) -> [SinkStatus] {
+        let figures = try await store.outboxStatistics(sinks: sinkNames, countDelivered: countDelivered)
         let now = clock()
         let pausedNow = paused.withLock { $0 }
         let statuses = runners.map { runner in
@@ -378,7 +381,9 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
                 reason: dead.map { "sink \($0.name): \($0.outbox.dead) dead letters (last error: \($0.outbox.lastError ?? "?")); `kontextd sync retry --sink \($0.name)` puts them back" }
                     .joined(separator: "; "))
         }
-        for status in statuses { metrics.syncGauges(status) }
+        if countDelivered {
+            for status in statuses { metrics.syncGauges(status) }
+        }
         return statuses
     }
 
