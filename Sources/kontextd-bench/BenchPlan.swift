@@ -47,6 +47,8 @@ struct BenchPlan: Sendable {
     var syncImages = 200
     /// 64 KiB images a directory sink drains while the webhook acks are measured.
     var syncBacklog = 5_000
+    /// Pairs of webhook runs (no sink, then a draining sink) whose averages are compared.
+    var syncAckRounds = 2
 
     /// The default plan.
     static let standard = BenchPlan()
@@ -56,5 +58,5 @@ struct BenchPlan: Sendable {
         webhookSeconds: 3, probeSeconds: 2, fixedRateSeconds: 3, longRounds: 3, longRoundSeconds: 3, webhookTasks: 20_000,
         ingestionImages: 200, statusTasks: 100_000, statusSeconds: 3, attackSeconds: 3, dashboardTasks: 100_000,
         dashboardRequests: 100,
-        syncImages: 40, syncBacklog: 1_000)
+        syncImages: 40, syncBacklog: 1_000, syncAckRounds: 1)
 }

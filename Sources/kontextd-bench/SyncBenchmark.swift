@@ -195,16 +195,27 @@ struct SyncBenchmark {
 
     // MARK: Webhook acks while a sink drains
 
+    /// Alternates runs without and with the sink (`plan.syncAckRounds` pairs) and compares the
+    /// sums: on a shared machine the load moves between runs, and alternating spreads that over both.
     private func acksWithDrainingSink() async throws -> (without: Double, with: Double, drained: Int) {
         let gone = try await LoopbackServer.start(ImmediateResponder(status: 404), name: "gone-images", logger: logger)
         defer { Task { await gone.stop() } }
-        let without = try await ackRate(sink: nil, imageBase: gone.baseURL + "/image").rate
-        let mirror = BenchDaemon.temporaryDirectory() + "-mirror"
-        defer { try? FileManager.default.removeItem(atPath: mirror) }
-        let with = try await ackRate(sink: mirror, imageBase: gone.baseURL + "/image")
-        log("sync: webhook acks/s with a directory sink draining \(with.drained) images meanwhile: "
-            + "\(Formatting.rate(with.rate)) vs \(Formatting.rate(without)) with no sink (\(String(format: "%.0f", 100 * with.rate / max(without, 1e-9)))%)")
-        return (without, with.rate, with.drained)
+        var without: [Double] = []
+        var with: [Double] = []
+        var drained = 0
+        for round in 1...max(1, plan.syncAckRounds) {
+            without.append(try await ackRate(sink: nil, imageBase: gone.baseURL + "/image").rate)
+            let mirror = BenchDaemon.temporaryDirectory() + "-mirror"
+            defer { try? FileManager.default.removeItem(atPath: mirror) }
+            let run = try await ackRate(sink: mirror, imageBase: gone.baseURL + "/image")
+            with.append(run.rate)
+            drained += run.drained
+            log("sync: round \(round): webhook acks/s with a directory sink draining \(run.drained) images meanwhile: "
+                + "\(Formatting.rate(run.rate)) vs \(Formatting.rate(without[round - 1])) with no sink "
+                + "(\(String(format: "%.0f", 100 * run.rate / max(without[round - 1], 1e-9)))%)")
+        }
+        let rounds = Double(without.count)
+        return (without.reduce(0, +) / rounds, with.reduce(0, +) / rounds, drained / without.count)
     }
 
     /// Full-speed webhook acks with the workers running; with `sink`, a directory sink drains a
