@@ -12,63 +12,27 @@ import Glibc
     /// moto's S3 server (`scripts/test/moto_s3.py`), from the test virtualenv that `make test`
     /// passes as KONTEXTD_TEST_VENV. It serves until its stdin closes.
     final class MotoServer {
-        let process = Process()
-        let input = Pipe()
+        private let script: VenvScript
         let description: JSONValue
 
-        static var python: String? {
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().path
-            let candidates = [ProcessInfo.processInfo.environment["KONTEXTD_TEST_VENV"], root + "/.venv-test"].compactMap { $0 }
-            return candidates.map { $0 + "/bin/python" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        }
-
-        /// Runs where the venv is, and always under CI=true (where a missing venv fails the test).
-        static var enabled: Bool { python != nil || ProcessInfo.processInfo.environment["CI"] == "true" }
+        static var enabled: Bool { VenvScript.enabled }
 
         init(bucket: String) throws {
-            let python = try #require(Self.python, "the test virtualenv is missing: run scripts/test-env.sh (make test does)")
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().path + "/scripts/test/moto_s3.py"
-            let output = Pipe()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, bucket]
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line: [UInt8] = []
-            while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { line.append(byte) }
-            description = try JSONCoding.parse(line)
+            script = try VenvScript("moto_s3.py", [bucket])
+            description = try JSONCoding.parse(script.firstLine)
         }
 
         /// Every object in the bucket, read back by boto3 (`scripts/test/s3_read_back.py`): key,
         /// SHA-256 of the bytes, metadata.
         func objects() throws -> [JSONValue] {
-            let python = try #require(Self.python, "the test virtualenv is missing: run scripts/test-env.sh (make test does)")
-            let reader = Process()
-            let output = Pipe()
-            reader.executableURL = URL(fileURLWithPath: python)
-            reader.arguments = [
-                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-                    + "/scripts/test/s3_read_back.py",
+            let output = try VenvScript.run("s3_read_back.py", [
                 description["endpoint"]?.stringValue ?? "", description["accessKeyId"]?.stringValue ?? "",
                 description["secretAccessKey"]?.stringValue ?? "", description["bucket"]?.stringValue ?? "",
-            ]
-            reader.standardOutput = output
-            reader.standardError = FileHandle.nullDevice
-            try reader.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            reader.waitUntilExit()
-            #expect(reader.terminationStatus == 0, "s3_read_back.py exited with \(reader.terminationStatus)")
-            return try JSONCoding.parse(Array(data))["objects"]?.arrayValue ?? []
+            ])
+            return try JSONCoding.parse(output)["objects"]?.arrayValue ?? []
         }
 
-        func stop() {
-            try? input.fileHandleForWriting.close()
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        func stop() { script.stop() }
     }
 
     @Test(.enabled(if: MotoServer.enabled))
