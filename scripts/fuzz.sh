@@ -47,11 +47,16 @@ for dir in $(find "$BUILD/checkouts" -type d -name include -path '*/Sources/*' 2
 done
 LIBS=$(pkg-config --libs libcurl libturbojpeg libpng libwebp)
 
+# The modules declare their API `package`, visible only to code compiled with the same package
+# name; SwiftPM derives it from the checkout's directory name, so read it from its build plan.
+PACKAGE_NAME=$(grep -A30 -- '"KontextCore' "$BUILD/$CONFIG.yaml" | grep -o -- '"-package-name","[^"]*"' | head -1 | cut -d'"' -f4)
+[ -n "$PACKAGE_NAME" ] || { echo "fuzz: no -package-name for KontextCore in $BUILD/$CONFIG.yaml" >&2; exit 1; }
+
 mkdir -p "$BUILD/fuzzers"
 for target in $TARGETS; do
   echo "building fuzzer $target" >&2
   # shellcheck disable=SC2086
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$(echo "$target" | tr - _)" \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz_$(echo "$target" | tr - _)" -package-name "$PACKAGE_NAME" \
     -I "$BIN/Modules" $MAPS $INCLUDES "Fuzz/Targets/$target.swift" Fuzz/Shared/*.swift "${OBJECTS[@]}" $LIBS \
     -o "$BUILD/fuzzers/$target" 2> >(grep -v "Cannot export local symbol" >&2)
 done

@@ -17,15 +17,15 @@ import Logging
 /// `taskFailedOrNotFound`, results out of order or after a client's deadline).
 ///
 /// Lifecycle: `start()` once, `stop()` once; a stopped simulator cannot be restarted.
-public final class RunwareSimulator: Sendable {
+package final class RunwareSimulator: Sendable {
     /// The configuration it was created with.
-    public let configuration: SimulatorConfiguration
+    package let configuration: SimulatorConfiguration
     private let service: SimulatedRunware
     private let server: HTTPServer
     private let client: CurlHTTPClient
 
     /// Creates a simulator that is not yet listening.
-    public init(configuration: SimulatorConfiguration = SimulatorConfiguration(), logger: Logger = Logger(label: "runware-sim")) {
+    package init(configuration: SimulatorConfiguration = SimulatorConfiguration(), logger: Logger = Logger(label: "runware-sim")) {
         self.configuration = configuration
         let client = CurlHTTPClient(configuration: .init(threads: 4, userAgent: "runware-sim"), logger: logger)
         self.client = client
@@ -43,7 +43,7 @@ public final class RunwareSimulator: Sendable {
 
     /// Binds and starts serving; returns the bound port (the chosen one when configured with 0).
     /// Throws when binding fails or when called a second time.
-    public func start() async throws -> Int {
+    package func start() async throws -> Int {
         let port = try await server.start()
         service.setPublicBaseURL(configuration.publicBaseURL.map(Self.trimmingTrailingSlash) ?? Self.localURL(host: configuration.host, port: port))
         return port
@@ -52,81 +52,81 @@ public final class RunwareSimulator: Sendable {
     /// Stops accepting requests, closes open connections (ending stalled downloads and held
     /// answers), cancels pending generations and webhook retries, and releases the HTTP client.
     /// Safe to call when never started.
-    public func stop() async {
+    package func stop() async {
         await service.stop()
         await server.stop()
         await client.shutdown()
     }
 
     /// The bound port while running, else nil.
-    public var port: Int? { server.port }
+    package var port: Int? { server.port }
 
     /// `http://<host>:<port>` of the running simulator (127.0.0.1 when bound to a wildcard
     /// address); empty before `start()`.
-    public var baseURL: String {
+    package var baseURL: String {
         guard let port = server.port else { return "" }
         return Self.localURL(host: configuration.host, port: port)
     }
 
     /// The task endpoint, `<baseURL>/v1`, to configure a Runware client with.
-    public var endpointURL: String { baseURL + "/v1" }
+    package var endpointURL: String { baseURL + "/v1" }
 
     // MARK: Inspection for tests
 
     /// Every image generated so far, in generation order, with the SHA-256 of the bytes served.
-    public func generatedImages() -> [GeneratedImage] { service.generatedImages }
+    package func generatedImages() -> [GeneratedImage] { service.generatedImages }
 
     /// Webhook delivery attempts so far, keyed by imageUUID (by taskUUID for a failure notice);
     /// retries count, so a receiver that answered 500 twice then 200 shows 3.
-    public var webhookAttempts: [String: Int] { service.webhookAttempts }
+    package var webhookAttempts: [String: Int] { service.webhookAttempts }
 
     /// Every `imageInference` task element received with a valid API key, whatever its outcome
     /// (rejected, conflicting and re-sent ones included).
-    public var submittedTaskCount: Int { service.submittedTaskCount }
+    package var submittedTaskCount: Int { service.submittedTaskCount }
 
     /// Tasks that passed validation and were run (each taskUUID once).
-    public var acceptedTaskCount: Int { service.acceptedTaskCount }
+    package var acceptedTaskCount: Int { service.acceptedTaskCount }
 
     /// Every webhook attempt that ended, in the order they ended: which result (or failure
     /// notice), which copy and attempt, and the receiver's status or the transport error.
-    public func webhookOutcomes() -> [WebhookOutcome] { service.webhookOutcomes }
+    package func webhookOutcomes() -> [WebhookOutcome] { service.webhookOutcomes }
 
     /// How many `imageInference` elements were received per taskUUID (lowercase), refused,
     /// conflicting and re-sent ones included.
-    public var submissionsReceived: [String: Int] { service.submissionsReceived }
+    package var submissionsReceived: [String: Int] { service.submissionsReceived }
 
     /// How many times each taskUUID's generation was started (each accepted task once; a
     /// re-sent taskUUID answers `conflictTaskUUID` and is not run again).
-    public var runCounts: [String: Int] { service.runCounts }
+    package var runCounts: [String: Int] { service.runCounts }
 
     /// How many times the task `taskUUID` was run (and paid for): 0 or 1.
-    public func timesRun(_ taskUUID: String) -> Int { service.runCounts[taskUUID.lowercased()] ?? 0 }
+    package func timesRun(_ taskUUID: String) -> Int { service.runCounts[taskUUID.lowercased()] ?? 0 }
 
     /// How many generations and webhook deliveries (retries included) are still under way; 0
     /// once the simulator has nothing more to send, which tests wait for instead of sleeping.
-    public var workInFlight: Int { service.workInFlight }
+    package var workInFlight: Int { service.workInFlight }
 
     /// The fault plan in force: `configuration.faults` until `replaceFaults(_:)`.
-    public var faults: FaultPlan { service.faults.plan }
+    package var faults: FaultPlan { service.faults.plan }
 
     /// Puts another fault plan in force from now on, e.g. `.none` to let a chaos test heal and
     /// converge, or a harsher one; its random streams start afresh from its seed. Counts,
     /// expired URLs and webhooks already scheduled are kept.
-    public func replaceFaults(_ plan: FaultPlan) { service.faults.replacePlan(plan) }
+    package func replaceFaults(_ plan: FaultPlan) { service.faults.replacePlan(plan) }
 
     /// How many of each fault actually happened, keyed by `FaultKind.rawValue`, every kind
     /// present (0 when it never happened).
-    public func faultCounts() -> [String: Int] {
+    package func faultCounts() -> [String: Int] {
         Dictionary(uniqueKeysWithValues: service.faults.counts.map { ($0.key.rawValue, $0.value) })
     }
 
     /// The same state `GET /sim/state` serves: counts, images, webhook attempts and outcomes,
     /// submissions and runs per taskUUID, fault counts and tasks.
-    public func stateReport() -> JSONValue { service.stateReport }
+    package func stateReport() -> JSONValue { service.stateReport }
 
     /// Returns once no generation or webhook delivery (retries included) is running or due: the
     /// ledger has gone quiet. Tests await it before asserting that something did NOT happen.
-    public func waitUntilQuiet() async { await service.waitUntilQuiet() }
+    package func waitUntilQuiet() async { await service.waitUntilQuiet() }
 
     static func localURL(host: String, port: Int) -> String {
         switch host {

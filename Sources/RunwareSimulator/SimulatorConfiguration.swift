@@ -1,38 +1,38 @@
 /// Everything that shapes one simulator instance; every member has a documented default so
 /// `SimulatorConfiguration()` gives a working simulator on a free local port.
-public struct SimulatorConfiguration: Sendable {
+package struct SimulatorConfiguration: Sendable {
     /// Address to bind. Default `127.0.0.1`.
-    public var host: String
+    package var host: String
     /// Port to bind; 0 (the default) lets the system choose, `start()` returns the real one.
-    public var port: Int
+    package var port: Int
     /// The one API key accepted, by `Authorization: Bearer` or an `authentication` task.
     /// Default `sim-api-key`.
-    public var apiKey: String
+    package var apiKey: String
     /// Seconds between accepting a task and its first result. Default 0.2.
-    public var generationDelay: Double
+    package var generationDelay: Double
     /// Extra seconds before each further result of the same task, so polling can observe a
     /// task part-way. Default: a quarter of `generationDelay`.
-    public var resultInterval: Double
+    package var resultInterval: Double
     /// Shape of webhook bodies. Default `.bare`.
-    public var webhookBodyVariant: WebhookBodyVariant
+    package var webhookBodyVariant: WebhookBodyVariant
     /// Base of image URLs, e.g. `http://sim.example:8080`; nil (the default) uses the bound
     /// address (`http://127.0.0.1:<port>`, or 127.0.0.1 when bound to a wildcard address).
-    public var publicBaseURL: String?
+    package var publicBaseURL: String?
     /// Re-delivery of webhooks not answered with 2xx. Default: 250 ms doubling to 8 s,
     /// ±20 % jitter, 10 attempts.
-    public var webhookRetry: WebhookRetryPolicy
+    package var webhookRetry: WebhookRetryPolicy
     /// Seconds a webhook POST may take before it counts as failed. Default 5 (Runware's guide).
-    public var webhookTimeout: Double
+    package var webhookTimeout: Double
     /// USD reported per image when a task sets `includeCost`. Default 0.0143.
-    public var costPerImage: Double
+    package var costPerImage: Double
     /// Largest request body accepted, in bytes. Default 32 MiB (reference images may be inline).
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// Faults injected on purpose (missed webhooks, broken downloads, a flaky API). Default
     /// `.none`.
-    public var faults: FaultPlan
+    package var faults: FaultPlan
 
     /// Creates a configuration; see each member for its default.
-    public init(
+    package init(
         host: String = "127.0.0.1",
         port: Int = 0,
         apiKey: String = "sim-api-key",
@@ -61,7 +61,7 @@ public struct SimulatorConfiguration: Sendable {
     }
 
     /// Convenience for the retry policy's attempt limit (default 10).
-    public var maxWebhookAttempts: Int {
+    package var maxWebhookAttempts: Int {
         get { webhookRetry.maximumAttempts }
         set { webhookRetry.maximumAttempts = newValue }
     }

@@ -2,7 +2,7 @@
 ///
 /// It runs over every byte of every downloaded PNG, so it reads eight bytes per step through
 /// eight 256-entry tables with unchecked buffer access.
-public enum CRC32 {
+package enum CRC32 {
     /// Eight consecutive 256-entry tables: table k gives the CRC contribution of a byte followed by k zero bytes.
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
@@ -22,7 +22,7 @@ public enum CRC32 {
 
     /// The CRC-32 of `bytes` continued from `crc` (0 to start); chaining calls over consecutive
     /// pieces gives the CRC of the whole, as zlib's `crc32` does.
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         tables.withUnsafeBufferPointer { table in
             guard let base = bytes.baseAddress, let t = table.baseAddress else { return crc }
             var crc = ~crc
@@ -47,7 +47,7 @@ public enum CRC32 {
     }
 
     /// The CRC-32 of `bytes`.
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 }

@@ -3,9 +3,9 @@
 ///
 /// PNG: every chunk's CRC-32 and the chunk order. JPEG: the marker walk to EOI. WEBP: RIFF and
 /// chunk lengths and the image header. Trailing bytes after the image's end count as corrupt.
-public enum ImageVerifier {
+package enum ImageVerifier {
     /// The format the bytes' signature announces, or nil when none matches.
-    public static func sniff(_ bytes: UnsafeRawBufferPointer) -> OutputFormat? {
+    package static func sniff(_ bytes: UnsafeRawBufferPointer) -> OutputFormat? {
         if bytes.count >= 8, PNGStructure.signature.indices.allSatisfy({ bytes[$0] == PNGStructure.signature[$0] }) {
             return .png
         }
@@ -19,13 +19,13 @@ public enum ImageVerifier {
     }
 
     /// The format the bytes' signature announces, or nil when none matches.
-    public static func sniff(_ bytes: [UInt8]) -> OutputFormat? {
+    package static func sniff(_ bytes: [UInt8]) -> OutputFormat? {
         bytes.withUnsafeBytes { sniff($0) }
     }
 
     /// Checks that `bytes` are a structurally whole image of `expectedFormat` and, when
     /// `expectedSize` is given, of exactly that width and height.
-    public static func verify(
+    package static func verify(
         _ bytes: UnsafeRawBufferPointer, expectedFormat: OutputFormat, expectedSize: ImageSize?
     ) -> Result<VerifiedImage, ImageVerificationError> {
         guard !bytes.isEmpty else {
@@ -70,7 +70,7 @@ public enum ImageVerifier {
     }
 
     /// Checks that `bytes` are a structurally whole image of `expectedFormat` (and `expectedSize`).
-    public static func verify(
+    package static func verify(
         _ bytes: [UInt8], expectedFormat: OutputFormat, expectedSize: ImageSize?
     ) -> Result<VerifiedImage, ImageVerificationError> {
         bytes.withUnsafeBytes { verify($0, expectedFormat: expectedFormat, expectedSize: expectedSize) }
@@ -91,16 +91,16 @@ public enum ImageVerifier {
 }
 
 /// What verification established about a structurally whole image.
-public struct VerifiedImage: Sendable, Hashable {
+package struct VerifiedImage: Sendable, Hashable {
     /// The format, confirmed by signature and structure.
-    public let format: OutputFormat
+    package let format: OutputFormat
     /// Width in pixels, from the image header.
-    public let width: Int
+    package let width: Int
     /// Height in pixels, from the image header.
-    public let height: Int
+    package let height: Int
 
     /// Creates a description of a verified image.
-    public init(format: OutputFormat, width: Int, height: Int) {
+    package init(format: OutputFormat, width: Int, height: Int) {
         self.format = format
         self.width = width
         self.height = height
@@ -108,9 +108,9 @@ public struct VerifiedImage: Sendable, Hashable {
 }
 
 /// Why downloaded or inline bytes are not the whole image that was asked for.
-public struct ImageVerificationError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ImageVerificationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The broad reason, for callers that branch on it (a truncated download is worth refetching).
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         /// No PNG, JPEG or WEBP signature.
         case unknownFormat
         /// A valid signature of another format than the one requested.
@@ -128,38 +128,38 @@ public struct ImageVerificationError: Error, Sendable, Hashable, CustomStringCon
     }
 
     /// The broad reason.
-    public let kind: Kind
+    package let kind: Kind
     /// What exactly was wrong and where, e.g. "PNG chunk IDAT at offset 33: CRC mismatch (...)".
-    public let detail: String
+    package let detail: String
 
     /// Creates an error of `kind` explained by `detail`.
-    public init(kind: Kind, detail: String) {
+    package init(kind: Kind, detail: String) {
         self.kind = kind
         self.detail = detail
     }
 
-    public var description: String { "image \(kind.rawValue): \(detail)" }
+    package var description: String { "image \(kind.rawValue): \(detail)" }
 }
 
 /// The largest image kontextd will decode: FLUX.1 Kontext [dev] produces nothing larger, so any
 /// image declaring more is refused from its header, before a decoder allocates for it.
-public struct ImageBounds: Sendable, Hashable {
+package struct ImageBounds: Sendable, Hashable {
     /// Longest side in pixels.
-    public var maximumSide: Int
+    package var maximumSide: Int
     /// Most pixels (width × height).
-    public var maximumPixels: Int
+    package var maximumPixels: Int
 
-    public init(maximumSide: Int, maximumPixels: Int) {
+    package init(maximumSide: Int, maximumPixels: Int) {
         self.maximumSide = maximumSide
         self.maximumPixels = maximumPixels
     }
 
     /// The model's largest side (1568) and largest pixel count (1328x800) from the supported sizes.
-    public static let kontext = ImageBounds(
+    package static let kontext = ImageBounds(
         maximumSide: ImageSize.largestKontextSide, maximumPixels: ImageSize.largestKontextPixelCount)
 
     /// Why `size` is out of bounds, or nil when it is within them.
-    public func violation(_ size: ImageSize) -> String? {
+    package func violation(_ size: ImageSize) -> String? {
         guard size.width <= maximumSide, size.height <= maximumSide else {
             return "a side above \(maximumSide) pixels (the largest FLUX.1 Kontext [dev] produces)"
         }

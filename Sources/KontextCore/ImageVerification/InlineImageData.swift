@@ -1,10 +1,10 @@
 /// Decodes the image bytes Runware sends inline: raw base64 (`imageBase64Data`) or a data URI
 /// (`imageDataURI`, `data:image/png;base64,...`).
-public enum InlineImageData {
+package enum InlineImageData {
     /// Returns the decoded bytes and, for a data URI, its declared MIME type (lowercased; nil when
     /// the URI declares none). Whitespace inside the base64 is ignored, padding may be omitted,
     /// and the URL-safe alphabet is accepted. A `.url` source throws `.notInline`.
-    public static func decode(_ source: ImageSource) throws(InlineImageError) -> (bytes: [UInt8], mimeType: String?) {
+    package static func decode(_ source: ImageSource) throws(InlineImageError) -> (bytes: [UInt8], mimeType: String?) {
         switch source {
         case .url(let url):
             throw InlineImageError(kind: .notInline, detail: "the image is a URL (\(url.prefix(80))), not inline data")
@@ -55,9 +55,9 @@ extension Substring {
 }
 
 /// Why inline image data (`imageBase64Data` / `imageDataURI`) could not be decoded.
-public struct InlineImageError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct InlineImageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The broad reason, for callers that branch on it.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         /// The source is a URL: there are no inline bytes to decode.
         case notInline
         /// The data URI lacks `data:`, the comma, or the `;base64` marker.
@@ -69,15 +69,15 @@ public struct InlineImageError: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     /// The broad reason.
-    public let kind: Kind
+    package let kind: Kind
     /// What exactly was wrong, with the offset and character when there is one.
-    public let detail: String
+    package let detail: String
 
     /// Creates an error of `kind` explained by `detail`.
-    public init(kind: Kind, detail: String) {
+    package init(kind: Kind, detail: String) {
         self.kind = kind
         self.detail = detail
     }
 
-    public var description: String { "inline image data \(kind.rawValue): \(detail)" }
+    package var description: String { "inline image data \(kind.rawValue): \(detail)" }
 }

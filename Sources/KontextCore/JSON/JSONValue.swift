@@ -3,7 +3,7 @@
 ///
 /// It is the currency between the wire and the task model: requests are validated from it,
 /// Runware payloads are built as it, and raw webhook results are kept as it.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// An integer that fits `Int64`.
@@ -18,31 +18,31 @@ public enum JSONValue: Sendable, Hashable {
 
 extension JSONValue {
     /// The object's members, or nil when this is not an object.
-    public var objectValue: [String: JSONValue]? {
+    package var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// The array's elements, or nil when this is not an array.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let elements) = self { return elements }
         return nil
     }
 
     /// The string, or nil when this is not a string.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
 
     /// The boolean, or nil when this is not a boolean.
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }
         return nil
     }
 
     /// The value as a signed integer when it is one exactly (an integral double such as `28.0` counts).
-    public var int64Value: Int64? {
+    package var int64Value: Int64? {
         switch self {
         case .integer(let value): return value
         case .double(let value):
@@ -53,7 +53,7 @@ extension JSONValue {
     }
 
     /// The value as an unsigned integer when it is a non-negative integer exactly.
-    public var uint64Value: UInt64? {
+    package var uint64Value: UInt64? {
         switch self {
         case .integer(let value): return value >= 0 ? UInt64(value) : nil
         case .unsignedInteger(let value): return value
@@ -65,7 +65,7 @@ extension JSONValue {
     }
 
     /// The value as a floating-point number when it is any JSON number.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .integer(let value): return Double(value)
         case .unsignedInteger(let value): return Double(value)
@@ -75,7 +75,7 @@ extension JSONValue {
     }
 
     /// The JSON type name used in error messages (`string`, `integer`, `number`, `object`, ...).
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -88,13 +88,13 @@ extension JSONValue {
     }
 
     /// Member lookup on an object; nil for a missing key or a non-object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         objectValue?[key]
     }
 }
 
 extension JSONValue: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -117,7 +117,7 @@ extension JSONValue: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()

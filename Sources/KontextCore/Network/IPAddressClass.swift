@@ -5,7 +5,7 @@
 /// only `.global` addresses are reached unless private addresses are allowed. IPv6 forms that
 /// embed an IPv4 address (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`,
 /// 6to4 `2002::/16`) are judged by the IPv4 address they lead to.
-public enum IPAddressClass: String, Sendable, Hashable, CaseIterable {
+package enum IPAddressClass: String, Sendable, Hashable, CaseIterable {
     /// A globally routable unicast address: the only kind reached by default.
     case global
     /// 127.0.0.0/8, ::1.
@@ -27,7 +27,7 @@ public enum IPAddressClass: String, Sendable, Hashable, CaseIterable {
     case reserved
 
     /// The class of a 4-byte IPv4 or 16-byte IPv6 address in network byte order; nil for any other length.
-    public static func of(_ address: [UInt8]) -> IPAddressClass? {
+    package static func of(_ address: [UInt8]) -> IPAddressClass? {
         switch address.count {
         case 4: return ipv4(address[0], address[1], address[2], address[3])
         case 16: return ipv6(address)
@@ -36,7 +36,7 @@ public enum IPAddressClass: String, Sendable, Hashable, CaseIterable {
     }
 
     /// A readable form of a 4- or 16-byte address for error messages (`127.0.0.1`, `fe80:0:0:0:0:0:0:1`).
-    public static func text(_ address: [UInt8]) -> String {
+    package static func text(_ address: [UInt8]) -> String {
         if address.count == 4 { return address.map(String.init).joined(separator: ".") }
         guard address.count == 16 else { return address.map { String($0, radix: 16) }.joined(separator: " ") }
         return stride(from: 0, to: 16, by: 2).map { String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16) }
@@ -99,17 +99,17 @@ public enum IPAddressClass: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Which addresses an outgoing image download may connect to.
-public struct ConnectAddressPolicy: Sendable, Hashable {
+package struct ConnectAddressPolicy: Sendable, Hashable {
     /// True when loopback, private, link-local, unique-local and CGNAT addresses may be reached
     /// (tests and private mirrors). Multicast, unspecified and reserved addresses never are.
-    public var allowPrivateAddresses: Bool
+    package var allowPrivateAddresses: Bool
 
-    public init(allowPrivateAddresses: Bool) {
+    package init(allowPrivateAddresses: Bool) {
         self.allowPrivateAddresses = allowPrivateAddresses
     }
 
     /// Why connecting to `address` (4 or 16 bytes) is refused, or nil when it is allowed.
-    public func refusal(_ address: [UInt8]) -> String? {
+    package func refusal(_ address: [UInt8]) -> String? {
         guard let kind = IPAddressClass.of(address) else {
             return "address of \(address.count) bytes is neither IPv4 nor IPv6"
         }

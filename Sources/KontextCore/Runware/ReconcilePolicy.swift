@@ -2,32 +2,32 @@
 /// when it must end, what a `getResponse` answer means for it, and how a task that ran out of
 /// time ends. Times are seconds on the wall clock the store records (`submittedAt`); callers
 /// pass the current time in, so tests choose it.
-public enum ReconcilePolicy {
+package enum ReconcilePolicy {
     /// Seconds after submission before a task missing results is polled: `overdueAfter`, or
     /// half the task's `ttl` when that is sooner, so results are found while their URLs work.
-    public static func pollDelay(overdueAfter: Double, ttl: Double?) -> Double {
+    package static func pollDelay(overdueAfter: Double, ttl: Double?) -> Double {
         guard let ttl, ttl > 0 else { return overdueAfter }
         return min(overdueAfter, ttl / 2)
     }
 
     /// Seconds after submission after which a task still missing results ends: `giveUpAfter`,
     /// never shorter than the task's `ttl` (its results may legitimately take that long).
-    public static func giveUpDelay(giveUpAfter: Double, ttl: Double?) -> Double {
+    package static func giveUpDelay(giveUpAfter: Double, ttl: Double?) -> Double {
         guard let ttl, ttl > 0 else { return giveUpAfter }
         return max(giveUpAfter, ttl)
     }
 
     /// True when a task submitted at `submittedAt` is past its deadline at `now`.
-    public static func isPastDeadline(submittedAt: Double, now: Double, giveUpAfter: Double, ttl: Double?) -> Bool {
+    package static func isPastDeadline(submittedAt: Double, now: Double, giveUpAfter: Double, ttl: Double?) -> Bool {
         now - submittedAt >= giveUpDelay(giveUpAfter: giveUpAfter, ttl: ttl)
     }
 
     /// How a task that ran out of time ends.
-    public struct GiveUp: Sendable, Hashable {
+    package struct GiveUp: Sendable, Hashable {
         /// `deadlineExceeded` when nothing was stored, `deadlineExceededPartial` when some was.
-        public var code: String
+        package var code: String
         /// The reason, naming what was tried.
-        public var message: String
+        package var message: String
     }
 
     /// The ending of a task asking `numberResults` results with `announced` of them received
@@ -37,7 +37,7 @@ public enum ReconcilePolicy {
     ///
     /// The task becomes `failed` either way (no more results will be waited for); with some
     /// results stored the code says the outcome is partial, and those results stay available.
-    public static func giveUp(
+    package static func giveUp(
         numberResults: Int, announced: Int, stored: Int, polls: Int, lastPoll: String?, waited: Double
     ) -> GiveUp? {
         guard announced < numberResults else { return nil }
@@ -59,12 +59,12 @@ public enum ReconcilePolicy {
     /// kontextd itself ended at its deadline. Runware made and charged for those results; the
     /// task stays failed, but they are fetched, verified and stored like any other. A task that
     /// failed for any other reason refuses further results.
-    public static func takesLateResults(errorCode: String?) -> Bool {
+    package static func takesLateResults(errorCode: String?) -> Bool {
         errorCode?.hasPrefix("deadlineExceeded") == true
     }
 
     /// What one `getResponse` answer means for one polled task.
-    public enum PollVerdict: Sendable, Hashable {
+    package enum PollVerdict: Sendable, Hashable {
         /// Results and/or failures to record (failures that end the task included: a
         /// `taskFailedOrNotFound` or `*NotFound` for an accepted task is its end, not "no news").
         case news(results: [ImageResult], failures: [RunwareError])
@@ -77,7 +77,7 @@ public enum ReconcilePolicy {
     }
 
     /// The verdict for one task from the news a readable `getResponse` answer carries about it.
-    public static func verdict(for news: RunwareTaskNews) -> PollVerdict {
+    package static func verdict(for news: RunwareTaskNews) -> PollVerdict {
         let ending = news.failures.filter { RunwareErrorClass.of($0.code).endsAcceptedTask }
         if !news.results.isEmpty || !ending.isEmpty { return .news(results: news.results, failures: ending) }
         if let transient = news.failures.first(where: { RunwareErrorClass.of($0.code) == .transient }) {
@@ -88,7 +88,7 @@ public enum ReconcilePolicy {
     }
 
     /// A one-line account of a poll for the task's record: `"200: 2 results"`, `"404"`, ...
-    public static func describe(status: Int, verdict: PollVerdict) -> String {
+    package static func describe(status: Int, verdict: PollVerdict) -> String {
         switch verdict {
         case .news(let results, let failures):
             var parts: [String] = []

@@ -1,20 +1,20 @@
 /// Exponential backoff with jitter: the wait before attempt `n + 1` after `n` failures.
-public struct RetrySchedule: Sendable, Hashable {
+package struct RetrySchedule: Sendable, Hashable {
     /// Wait after the first failure, in seconds.
-    public var initial: Double
+    package var initial: Double
     /// Upper bound of any single wait, in seconds.
-    public var maximum: Double
+    package var maximum: Double
     /// Up to this fraction of the wait is added at random, so many clients do not retry in step.
-    public var jitter: Double
+    package var jitter: Double
 
     /// Submissions without a verdict (429, 503, 504, timeouts): 1 s doubling to 60 s.
-    public static let transientSubmission = RetrySchedule(initial: 1, maximum: 60)
+    package static let transientSubmission = RetrySchedule(initial: 1, maximum: 60)
     /// Submission paused by a 401/402: 30 s doubling to 5 minutes, until someone fixes the key or the balance.
-    public static let pausedSubmission = RetrySchedule(initial: 30, maximum: 300)
+    package static let pausedSubmission = RetrySchedule(initial: 30, maximum: 300)
     /// Image downloads that failed transiently: 1 s doubling to 60 s.
-    public static let imageFetch = RetrySchedule(initial: 1, maximum: 60)
+    package static let imageFetch = RetrySchedule(initial: 1, maximum: 60)
 
-    public init(initial: Double, maximum: Double, jitter: Double = 0.25) {
+    package init(initial: Double, maximum: Double, jitter: Double = 0.25) {
         self.initial = initial
         self.maximum = maximum
         self.jitter = jitter
@@ -23,7 +23,7 @@ public struct RetrySchedule: Sendable, Hashable {
     /// The delay after `failures` consecutive failures (1 = the first), honouring a server's
     /// `Retry-After` when it asks for longer (capped at an hour). `jitterDraw` (0…1) picks the
     /// share of the jitter added; it is random unless a test fixes it.
-    public func delay(afterFailures failures: Int, retryAfter: Double? = nil, jitterDraw: Double = Double.random(in: 0...1)) -> Double {
+    package func delay(afterFailures failures: Int, retryAfter: Double? = nil, jitterDraw: Double = Double.random(in: 0...1)) -> Double {
         let doublings = max(0, min(failures - 1, 30))
         var base = initial
         for _ in 0..<doublings where base < maximum { base *= 2 }

@@ -8,39 +8,39 @@
 /// singular `{"error":{...},"taskUUID":...}`, a bare object with `"status":"error"`, and the
 /// SDK's item `{"status":"error","error":{"code","message"},"taskUUID"}`. Unknown fields are
 /// never rejected; each item keeps its raw JSON.
-public struct RunwareEnvelope: Sendable, Hashable {
+package struct RunwareEnvelope: Sendable, Hashable {
     /// Every item in body order: `data` items, then `errors` items, then a singular `error`.
-    public var items: [RunwareItem]
+    package var items: [RunwareItem]
 
     /// Creates an envelope holding `items`.
-    public init(items: [RunwareItem]) { self.items = items }
+    package init(items: [RunwareItem]) { self.items = items }
 
     /// The finished images, in body order.
-    public var results: [ImageResult] {
+    package var results: [ImageResult] {
         items.compactMap { if case .result(let result) = $0 { return result } else { return nil } }
     }
 
     /// The failures, in body order.
-    public var failures: [RunwareError] {
+    package var failures: [RunwareError] {
         items.compactMap { if case .failure(let error) = $0 { return error } else { return nil } }
     }
 
     /// The acknowledgements and progress frames, in body order.
-    public var progress: [RunwareProgress] {
+    package var progress: [RunwareProgress] {
         items.compactMap { if case .pending(let frame) = $0 { return frame } else { return nil } }
     }
 
     /// The items that could not be understood, each with its reason, in body order.
-    public var unrecognised: [UnrecognisedItem] {
+    package var unrecognised: [UnrecognisedItem] {
         items.compactMap { if case .unrecognised(let item) = $0 { return item } else { return nil } }
     }
 
     /// How many items were understood (everything but `.unrecognised`).
-    public var understoodCount: Int { items.count - unrecognised.count }
+    package var understoodCount: Int { items.count - unrecognised.count }
 
     /// Parses a body from its bytes with the byte-level JSON parser. Throws only when nothing in
     /// it can be an item: not JSON, or a JSON scalar. Malformed items become `.unrecognised`.
-    public static func parse(_ bytes: [UInt8]) throws(RunwareParseError) -> RunwareEnvelope {
+    package static func parse(_ bytes: [UInt8]) throws(RunwareParseError) -> RunwareEnvelope {
         let value: JSONValue
         do {
             value = try JSONCoding.parse(bytes)
@@ -51,7 +51,7 @@ public struct RunwareEnvelope: Sendable, Hashable {
     }
 
     /// Parses an already-decoded body; throws only for a JSON scalar (no item can be in it).
-    public static func parse(_ value: JSONValue) throws(RunwareParseError) -> RunwareEnvelope {
+    package static func parse(_ value: JSONValue) throws(RunwareParseError) -> RunwareEnvelope {
         if let elements = value.arrayValue {
             // A bare array of items: what the SDK's `_extract_items` accepts too.
             return RunwareEnvelope(items: elements.enumerated().map { item($1, at: "body[\($0)]") })
@@ -191,7 +191,7 @@ public struct RunwareEnvelope: Sendable, Hashable {
 
 /// One thing a Runware body says about a task: an image, a failure, "not done yet", or an item
 /// that could not be understood.
-public enum RunwareItem: Sendable, Hashable {
+package enum RunwareItem: Sendable, Hashable {
     /// A finished image.
     case result(ImageResult)
     /// A failure scoped to a task (or to the whole request when it names no task).
@@ -206,22 +206,22 @@ public enum RunwareItem: Sendable, Hashable {
 }
 
 /// An acknowledgement or progress frame: the task is known to Runware, no image in this item.
-public struct RunwareProgress: Sendable, Hashable {
+package struct RunwareProgress: Sendable, Hashable {
     /// The task it reports on.
-    public var taskUUID: String
+    package var taskUUID: String
     /// `imageInference`, `getResponse`, or nil when absent.
-    public var taskType: String?
+    package var taskType: String?
     /// `processing`, `pending`, `success`, ... or nil when absent.
-    public var status: String?
+    package var status: String?
     /// The image being generated, when the frame names it (runware-sdk 1.8: a progress frame).
-    public var imageUUID: String?
+    package var imageUUID: String?
     /// Runware's `progress` field, when present.
-    public var progress: Double?
+    package var progress: Double?
     /// Which of the task's results this frame is about (`resultIndex`), when present.
-    public var resultIndex: Int?
+    package var resultIndex: Int?
 
     /// Creates a frame from its parts.
-    public init(
+    package init(
         taskUUID: String, taskType: String? = nil, status: String? = nil, imageUUID: String? = nil,
         progress: Double? = nil, resultIndex: Int? = nil
     ) {
@@ -235,35 +235,35 @@ public struct RunwareProgress: Sendable, Hashable {
 }
 
 /// An item of a Runware body that could not be understood, kept as received.
-public struct UnrecognisedItem: Sendable, Hashable, CustomStringConvertible {
+package struct UnrecognisedItem: Sendable, Hashable, CustomStringConvertible {
     /// Where it was: `body`, `body[2]`, `data[1]`, `errors[0]`, `data`, `error`.
-    public var place: String
+    package var place: String
     /// Which rule it broke, e.g. `has several image fields (imageURL, imageBase64Data)`.
-    public var reason: String
+    package var reason: String
     /// The task it names, when it names one as a string.
-    public var taskUUID: String?
+    package var taskUUID: String?
     /// The item exactly as received.
-    public var raw: JSONValue
+    package var raw: JSONValue
 
     /// Creates an unrecognised item.
-    public init(place: String, reason: String, taskUUID: String? = nil, raw: JSONValue) {
+    package init(place: String, reason: String, taskUUID: String? = nil, raw: JSONValue) {
         self.place = place
         self.reason = reason
         self.taskUUID = taskUUID
         self.raw = raw
     }
 
-    public var description: String { "\(place): \(reason)" }
+    package var description: String { "\(place): \(reason)" }
 }
 
 /// Why a Runware body (submit response, `getResponse` answer or webhook) could not be read at all:
 /// not JSON, or a JSON scalar where items were expected.
-public struct RunwareParseError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct RunwareParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What was wrong.
-    public let message: String
+    package let message: String
 
     /// Creates an error carrying `message`.
-    public init(message: String) { self.message = message }
+    package init(message: String) { self.message = message }
 
-    public var description: String { "unreadable Runware body: \(message)" }
+    package var description: String { "unreadable Runware body: \(message)" }
 }

@@ -3,25 +3,25 @@
 ///
 /// Every field is optional on the wire; missing ones get neutral values so a failure is never
 /// dropped for being terse. `raw` keeps the object exactly as received.
-public struct RunwareError: Sendable, Hashable, CustomStringConvertible {
+package struct RunwareError: Sendable, Hashable, CustomStringConvertible {
     /// Runware's error code (`invalidApiKey`, `conflictTaskUUID`, ...); `"unknown"` when absent.
-    public var code: String
+    package var code: String
     /// Runware's human message; `""` when absent.
-    public var message: String
+    package var message: String
     /// The offending parameter; a list (cross-field violation) is joined with `", "`.
-    public var parameter: String?
+    package var parameter: String?
     /// The task the error is scoped to, when Runware said so.
-    public var taskUUID: String?
+    package var taskUUID: String?
     /// The task type the error is scoped to, when Runware said so.
-    public var taskType: String?
+    package var taskType: String?
     /// Runware's documentation link for the error, when given.
-    public var documentation: String?
+    package var documentation: String?
     /// The error as received: the error object itself, or, for the singular
     /// `{"error":{...},"taskUUID":...}` form, the whole body (which carries the task identity).
-    public var raw: JSONValue
+    package var raw: JSONValue
 
     /// Creates an error from its parts.
-    public init(
+    package init(
         code: String, message: String, parameter: String? = nil, taskUUID: String? = nil,
         taskType: String? = nil, documentation: String? = nil, raw: JSONValue
     ) {
@@ -61,7 +61,7 @@ public struct RunwareError: Sendable, Hashable, CustomStringConvertible {
             raw: value)
     }
 
-    public var description: String {
+    package var description: String {
         var text = "Runware error \(code)"
         if !message.isEmpty { text += ": \(message)" }
         var context: [String] = []

@@ -3,7 +3,7 @@
 /// Codes are runware-sdk 1.8's catalog (`errors.py`: `derive_code`) where the SDK knows them;
 /// raw codes are not a published API, so matching follows the SDK's own rules (suffixes and
 /// substrings) rather than an exhaustive list, and an unknown code is `.other`, never ignored.
-public enum RunwareErrorClass: String, Sendable, Hashable, CaseIterable {
+package enum RunwareErrorClass: String, Sendable, Hashable, CaseIterable {
     /// `conflictTaskUUID`: Runware already has a task with this UUID. Proof of acceptance only
     /// when kontextd itself sent the task before; on a first send the UUID is someone else's.
     case conflictTaskUUID
@@ -31,7 +31,7 @@ public enum RunwareErrorClass: String, Sendable, Hashable, CaseIterable {
     case other
 
     /// The class of `code` (case as Runware sends it).
-    public static func of(_ code: String) -> RunwareErrorClass {
+    package static func of(_ code: String) -> RunwareErrorClass {
         // The SDK's order: exact codes first, then quota, rate limits, content, authentication,
         // timeouts, not-found, server errors, provider failures, validation.
         if code == "conflictTaskUUID" { return .conflictTaskUUID }
@@ -60,7 +60,7 @@ public enum RunwareErrorClass: String, Sendable, Hashable, CaseIterable {
 
     /// True when the code says the task itself is over (failed, or unknown to Runware), as
     /// opposed to a refusal of the request or a transient condition.
-    public var endsAcceptedTask: Bool {
+    package var endsAcceptedTask: Bool {
         switch self {
         case .taskNotFound, .taskFailedOrNotFound, .taskFailed, .contentRejected, .invalidRequest, .quota,
             .authentication, .other:

@@ -1,28 +1,28 @@
 /// What one Runware answer says about one task: its results, its failures, and whether it was
 /// mentioned at all (an acknowledgement or a progress frame counts).
-public struct RunwareTaskNews: Sendable, Hashable {
+package struct RunwareTaskNews: Sendable, Hashable {
     /// Finished images for the task.
-    public var results: [ImageResult] = []
+    package var results: [ImageResult] = []
     /// Failures scoped to the task.
-    public var failures: [RunwareError] = []
+    package var failures: [RunwareError] = []
     /// True when an acknowledgement or progress frame named the task.
-    public var mentioned = false
+    package var mentioned = false
     /// Items naming the task that could not be understood (they decide nothing, but are kept).
-    public var unrecognised: [UnrecognisedItem] = []
+    package var unrecognised: [UnrecognisedItem] = []
 
     /// Creates news from its parts.
-    public init(results: [ImageResult] = [], failures: [RunwareError] = [], mentioned: Bool = false) {
+    package init(results: [ImageResult] = [], failures: [RunwareError] = [], mentioned: Bool = false) {
         self.results = results
         self.failures = failures
         self.mentioned = mentioned
     }
 
     /// True when nothing at all was said about the task.
-    public var isEmpty: Bool { results.isEmpty && failures.isEmpty && !mentioned }
+    package var isEmpty: Bool { results.isEmpty && failures.isEmpty && !mentioned }
 
     /// Groups an envelope's items by the task they name (lowercased UUIDs). Failures and
     /// unrecognised items that name no task are not attributed to any task.
-    public static func byTask(_ envelope: RunwareEnvelope?) -> [String: RunwareTaskNews] {
+    package static func byTask(_ envelope: RunwareEnvelope?) -> [String: RunwareTaskNews] {
         var byTask: [String: RunwareTaskNews] = [:]
         for item in envelope?.items ?? [] {
             switch item {

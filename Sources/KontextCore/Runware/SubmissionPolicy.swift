@@ -1,9 +1,9 @@
 /// The submission worker's decisions, apart from the I/O: what an HTTP status means on its own,
 /// what a readable answer means for each task of the batch, and what `getResponse` says about a
 /// task whose send went unanswered. The worker only acts on these verdicts.
-public enum SubmissionPolicy {
+package enum SubmissionPolicy {
     /// What an HTTP status decides before the body is read.
-    public enum StatusVerdict: Sendable, Hashable {
+    package enum StatusVerdict: Sendable, Hashable {
         /// 401/402: the key or the balance is wrong for every task; keep them queued, pause.
         case pause
         /// 408, 429, 5xx: no verdict on the tasks; back off. `mayHaveRun` when the request may
@@ -15,7 +15,7 @@ public enum SubmissionPolicy {
     }
 
     /// The verdict of an HTTP status alone.
-    public static func verdict(forStatus status: Int) -> StatusVerdict {
+    package static func verdict(forStatus status: Int) -> StatusVerdict {
         switch status {
         case 401, 402: return .pause
         case 503, 504, 408, 429: return .retryLater(mayHaveRun: false)
@@ -25,7 +25,7 @@ public enum SubmissionPolicy {
     }
 
     /// What a readable answer to a send means for one task of the batch.
-    public enum TaskVerdict: Sendable, Hashable {
+    package enum TaskVerdict: Sendable, Hashable {
         /// Runware has the task: an acknowledgement, results, or `conflictTaskUUID` on a resend
         /// of kontextd's own.
         case accepted
@@ -55,7 +55,7 @@ public enum SubmissionPolicy {
     ///   - sentBefore: kontextd sent this task before (an earlier send may have gone through).
     ///   - adoptsExisting: the user asked to adopt an existing Runware task with this UUID.
     ///   - afterFailedOrNotFound: this is the resend after `getResponse` said `taskFailedOrNotFound`.
-    public static func verdict(
+    package static func verdict(
         for news: RunwareTaskNews, status: Int, batchSize: Int, unattributed: [RunwareError], sentBefore: Bool,
         adoptsExisting: Bool = false, afterFailedOrNotFound: Bool = false
     ) -> TaskVerdict {
@@ -76,12 +76,12 @@ public enum SubmissionPolicy {
 
     /// True when a batch answer carries errors that name no task while some task of the batch is
     /// not mentioned: the error cannot be pinned on one of them, so they are sent one by one.
-    public static func mustSendSingly(batchSize: Int, unattributed: [RunwareError], unmentionedTasks: Int) -> Bool {
+    package static func mustSendSingly(batchSize: Int, unattributed: [RunwareError], unmentionedTasks: Int) -> Bool {
         batchSize > 1 && !unattributed.isEmpty && unmentionedTasks > 0
     }
 
     /// What `getResponse` says about a task whose last send went unanswered.
-    public enum UncertainVerdict: Sendable, Hashable {
+    package enum UncertainVerdict: Sendable, Hashable {
         /// Runware has it (running, results, or failed while running): never send it again.
         case runwareHasTask
         /// Runware never received it (`*NotFound`, or not mentioned in a 2xx answer): send it.
@@ -98,7 +98,7 @@ public enum SubmissionPolicy {
     }
 
     /// The verdict on an uncertain task from `getResponse`'s news about it.
-    public static func resolveUncertain(_ news: RunwareTaskNews) -> UncertainVerdict {
+    package static func resolveUncertain(_ news: RunwareTaskNews) -> UncertainVerdict {
         if !news.results.isEmpty || news.mentioned { return .runwareHasTask }
         guard let failure = news.failures.first else { return .neverReceived }
         switch RunwareErrorClass.of(failure.code) {

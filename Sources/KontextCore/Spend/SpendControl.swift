@@ -1,28 +1,28 @@
 /// Spend limits from `budget.dailyUSD` and `budget.totalUSD`, in US dollars; nil is no limit.
-public struct SpendLimits: Sendable, Equatable {
-    public var dailyUSD: Double?
-    public var totalUSD: Double?
+package struct SpendLimits: Sendable, Equatable {
+    package var dailyUSD: Double?
+    package var totalUSD: Double?
 
-    public init(dailyUSD: Double? = nil, totalUSD: Double? = nil) {
+    package init(dailyUSD: Double? = nil, totalUSD: Double? = nil) {
         self.dailyUSD = dailyUSD
         self.totalUSD = totalUSD
     }
 
     /// True when neither limit is set: nothing is ever held.
-    public var isUnlimited: Bool { dailyUSD == nil && totalUSD == nil }
+    package var isUnlimited: Bool { dailyUSD == nil && totalUSD == nil }
 }
 
 /// What has been spent and what is on its way, at the moment of a decision.
-public struct SpendPosition: Sendable, Equatable {
+package struct SpendPosition: Sendable, Equatable {
     /// Costs Runware reported for results received today (UTC).
-    public var spentTodayUSD: Double
+    package var spentTodayUSD: Double
     /// Costs Runware reported for every result ever received.
-    public var spentTotalUSD: Double
+    package var spentTotalUSD: Double
     /// The estimated cost of results already asked for (submitted tasks, tasks admitted earlier
     /// in the same round) whose cost is not reported yet: spend that is coming whatever happens.
-    public var committedUSD: Double
+    package var committedUSD: Double
 
-    public init(spentTodayUSD: Double, spentTotalUSD: Double, committedUSD: Double = 0) {
+    package init(spentTodayUSD: Double, spentTotalUSD: Double, committedUSD: Double = 0) {
         self.spentTodayUSD = spentTodayUSD
         self.spentTotalUSD = spentTotalUSD
         self.committedUSD = committedUSD
@@ -30,7 +30,7 @@ public struct SpendPosition: Sendable, Equatable {
 }
 
 /// Whether a task may be sent to Runware under the spend limits.
-public enum SpendDecision: Sendable, Equatable {
+package enum SpendDecision: Sendable, Equatable {
     /// Send it.
     case submit
     /// Keep it back; `reason` names the limit, the spend so far and the estimate.
@@ -38,10 +38,10 @@ public enum SpendDecision: Sendable, Equatable {
 }
 
 /// The spend-control decisions: pure, so every case is a row in a table test.
-public enum SpendControl {
+package enum SpendControl {
     /// The estimated cost of a task: the recent cost per image (when Runware has reported any)
     /// or the configured default, times the images asked for.
-    public static func estimate(numberResults: Int, recentImageCostUSD: Double?, defaultImageCostUSD: Double) -> Double {
+    package static func estimate(numberResults: Int, recentImageCostUSD: Double?, defaultImageCostUSD: Double) -> Double {
         let perImage = recentImageCostUSD.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? defaultImageCostUSD
         return perImage * Double(max(0, numberResults))
     }
@@ -49,7 +49,7 @@ public enum SpendControl {
     /// Submit when, with this task's estimate added to what is spent and committed, neither the
     /// day's nor the total limit would be exceeded; otherwise hold, naming the first limit crossed.
     /// Reaching a limit exactly is allowed.
-    public static func decide(estimateUSD: Double, position: SpendPosition, limits: SpendLimits) -> SpendDecision {
+    package static func decide(estimateUSD: Double, position: SpendPosition, limits: SpendLimits) -> SpendDecision {
         func crosses(_ spent: Double, _ limit: Double?) -> Bool {
             guard let limit else { return false }
             // A cent's millionth of slack: sums of binary doubles must not hold a task that exactly fits.
@@ -69,7 +69,7 @@ public enum SpendControl {
     }
 
     /// Dollars with four decimals (Runware's costs are fractions of a cent).
-    public static func usd(_ value: Double) -> String {
+    package static func usd(_ value: Double) -> String {
         let scaled = (value * 10_000).rounded()
         guard scaled.isFinite, abs(scaled) < 1e15 else { return "$\(value)" }
         let units = Int64(scaled)
@@ -83,7 +83,7 @@ public enum SpendControl {
 extension SpendControl {
     /// The UTC calendar day (`yyyy-MM-dd`) of a time in seconds since 1970, as SQLite's
     /// `date(t, 'unixepoch')` names it (the spend table's key). Howard Hinnant's civil-from-days.
-    public static func utcDay(_ seconds: Double) -> String {
+    package static func utcDay(_ seconds: Double) -> String {
         let clamped = seconds.isFinite ? min(max(seconds, -1e13), 1e13) : 0
         let days = Int64((clamped / 86_400).rounded(.down))
         let z = days + 719_468

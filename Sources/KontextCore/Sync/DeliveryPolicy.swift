@@ -5,13 +5,13 @@
 /// by every waiting delivery at the same instant. A delivery becomes a dead letter after
 /// `maxAttempts` failures or once its event is older than `maxAge` seconds; an operator puts
 /// dead letters back with `kontextd sync retry`.
-public struct DeliveryPolicy: Sendable, Hashable {
-    public var initialDelay: Double
-    public var maximumDelay: Double
-    public var maxAttempts: Int
-    public var maxAge: Double
+package struct DeliveryPolicy: Sendable, Hashable {
+    package var initialDelay: Double
+    package var maximumDelay: Double
+    package var maxAttempts: Int
+    package var maxAge: Double
 
-    public init(initialDelay: Double = 1, maximumDelay: Double = 300, maxAttempts: Int = 20, maxAge: Double = 7 * 86_400) {
+    package init(initialDelay: Double = 1, maximumDelay: Double = 300, maxAttempts: Int = 20, maxAge: Double = 7 * 86_400) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.maxAttempts = maxAttempts
@@ -19,7 +19,7 @@ public struct DeliveryPolicy: Sendable, Hashable {
     }
 
     /// What to do after a failed attempt.
-    public enum Decision: Sendable, Hashable {
+    package enum Decision: Sendable, Hashable {
         /// Try again at this time.
         case retry(at: Double)
         /// Give up: the delivery is a dead letter.
@@ -28,13 +28,13 @@ public struct DeliveryPolicy: Sendable, Hashable {
 
     /// The decision after the `attempts`-th failure (counting this one) of an event recorded at
     /// `eventTime`, now; `jitter` is uniform in [0, 1).
-    public func afterFailure(attempts: Int, eventTime: Double, now: Double, jitter: Double) -> Decision {
+    package func afterFailure(attempts: Int, eventTime: Double, now: Double, jitter: Double) -> Decision {
         if attempts >= maxAttempts || now - eventTime >= maxAge { return .deadLetter }
         return .retry(at: now + delay(afterFailures: attempts, jitter: jitter))
     }
 
     /// The wait after `failures` consecutive failures (at least 1).
-    public func delay(afterFailures failures: Int, jitter: Double) -> Double {
+    package func delay(afterFailures failures: Int, jitter: Double) -> Double {
         // 2^62 already passes any sane maximum; bounding the exponent keeps the shift from trapping.
         let exponent = min(max(failures, 1) - 1, 62)
         let base = min(maximumDelay, initialDelay * Double(UInt64(1) << UInt64(exponent)))

@@ -4,7 +4,7 @@
 /// (`GET /v1/events`) lists it, the directory and S3 sinks keep its `data` as the sidecar.
 /// The shape follows Standard Webhooks' recommended payload: `{type, timestamp, data}` plus the
 /// event's own stable `id` (the same on every retry, so receivers can deduplicate).
-public enum DownstreamEventType: String, Sendable, Hashable, CaseIterable, Codable {
+package enum DownstreamEventType: String, Sendable, Hashable, CaseIterable, Codable {
     /// A result image was fetched, verified and written locally.
     case imageStored = "image.stored"
     /// A task reached a final state (completed, failed, rejected).
@@ -12,23 +12,23 @@ public enum DownstreamEventType: String, Sendable, Hashable, CaseIterable, Codab
 }
 
 /// The facts of one stored image, as the `image.stored` event carries them.
-public struct StoredImageFacts: Sendable, Hashable {
-    public var taskUUID: String
-    public var imageUUID: String
-    public var prompt: String?
-    public var seed: UInt64?
-    public var width: Int
-    public var height: Int
-    public var format: OutputFormat
-    public var byteSize: Int
-    public var sha256: String
-    public var cost: Double?
-    public var nsfw: Bool?
-    public var taskCreatedAt: Double
-    public var receivedAt: Double
-    public var storedAt: Double
+package struct StoredImageFacts: Sendable, Hashable {
+    package var taskUUID: String
+    package var imageUUID: String
+    package var prompt: String?
+    package var seed: UInt64?
+    package var width: Int
+    package var height: Int
+    package var format: OutputFormat
+    package var byteSize: Int
+    package var sha256: String
+    package var cost: Double?
+    package var nsfw: Bool?
+    package var taskCreatedAt: Double
+    package var receivedAt: Double
+    package var storedAt: Double
 
-    public init(
+    package init(
         taskUUID: String, imageUUID: String, prompt: String?, seed: UInt64?, width: Int, height: Int,
         format: OutputFormat, byteSize: Int, sha256: String, cost: Double?, nsfw: Bool?, taskCreatedAt: Double,
         receivedAt: Double, storedAt: Double
@@ -50,7 +50,7 @@ public struct StoredImageFacts: Sendable, Hashable {
     }
 
     /// The `data` member of the event (and the sidecar's content).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var data: [String: JSONValue] = [
             "taskUUID": .string(taskUUID), "imageUUID": .string(imageUUID),
             "prompt": prompt.map(JSONValue.string) ?? .null,
@@ -67,33 +67,33 @@ public struct StoredImageFacts: Sendable, Hashable {
 }
 
 /// The facts of one finished task, as the `task.finished` event carries them.
-public struct FinishedTaskFacts: Sendable, Hashable {
+package struct FinishedTaskFacts: Sendable, Hashable {
     /// One error Runware (or kontextd) recorded against the task.
-    public struct Failure: Sendable, Hashable {
-        public var code: String
-        public var message: String
-        public var parameter: String?
+    package struct Failure: Sendable, Hashable {
+        package var code: String
+        package var message: String
+        package var parameter: String?
 
-        public init(code: String, message: String, parameter: String?) {
+        package init(code: String, message: String, parameter: String?) {
             self.code = code
             self.message = message
             self.parameter = parameter
         }
     }
 
-    public var taskUUID: String
-    public var state: TaskState
-    public var prompt: String?
-    public var numberResults: Int
-    public var storedResults: Int
-    public var failedResults: Int
-    public var imageUUIDs: [String]
-    public var cost: Double?
-    public var errors: [Failure]
-    public var createdAt: Double
-    public var finishedAt: Double
+    package var taskUUID: String
+    package var state: TaskState
+    package var prompt: String?
+    package var numberResults: Int
+    package var storedResults: Int
+    package var failedResults: Int
+    package var imageUUIDs: [String]
+    package var cost: Double?
+    package var errors: [Failure]
+    package var createdAt: Double
+    package var finishedAt: Double
 
-    public init(
+    package init(
         taskUUID: String, state: TaskState, prompt: String?, numberResults: Int, storedResults: Int, failedResults: Int,
         imageUUIDs: [String], cost: Double?, errors: [Failure], createdAt: Double, finishedAt: Double
     ) {
@@ -111,7 +111,7 @@ public struct FinishedTaskFacts: Sendable, Hashable {
     }
 
     /// The `data` member of the event.
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "taskUUID": .string(taskUUID), "state": .string(state.rawValue),
             "prompt": prompt.map(JSONValue.string) ?? .null,
@@ -130,10 +130,10 @@ public struct FinishedTaskFacts: Sendable, Hashable {
 }
 
 /// A downstream event body: `{"id","type","timestamp","data"}`.
-public enum DownstreamEventBody {
+package enum DownstreamEventBody {
     /// The body, encoded once when the event is recorded and sent byte-identical ever after (a
     /// webhook signature covers the exact bytes).
-    public static func encode(id: String, type: DownstreamEventType, at time: Double, data: JSONValue) -> String {
+    package static func encode(id: String, type: DownstreamEventType, at time: Double, data: JSONValue) -> String {
         JSONCoding.encodeString(
             .object([
                 "id": .string(id), "type": .string(type.rawValue), "timestamp": .string(UTCTime.iso8601(time)),

@@ -15,17 +15,17 @@
 ///
 /// Whatever the answer, a repeated upload is harmless (same key, same bytes): the check saves
 /// work and keeps the "skip an identical object" promise; it is not what makes delivery exactly once.
-public struct EarlierCopyCheck: Sendable, Hashable {
+package struct EarlierCopyCheck: Sendable, Hashable {
     /// The sink's "attempted through" mark when this process's sync service started: earlier
     /// processes started attempts for events up to this id, none beyond it.
-    public var attemptedBeforeStartThrough: Int64
+    package var attemptedBeforeStartThrough: Int64
 
-    public init(attemptedBeforeStartThrough: Int64) {
+    package init(attemptedBeforeStartThrough: Int64) {
         self.attemptedBeforeStartThrough = attemptedBeforeStartThrough
     }
 
     /// True when the delivery of event `eventID` must look for an earlier copy first.
-    public func isNeeded(eventID: Int64, marked: Bool, failedAttempts: Int, attemptedInThisProcess: Bool) -> Bool {
+    package func isNeeded(eventID: Int64, marked: Bool, failedAttempts: Int, attemptedInThisProcess: Bool) -> Bool {
         marked || failedAttempts > 0 || eventID <= attemptedBeforeStartThrough || attemptedInThisProcess
     }
 }

@@ -5,11 +5,11 @@
 /// `{taskUUID}` `{imageUUID}` `{sha256}` `{ext}` (`jpg`/`png`/`webp`) `{format}` (`JPG`/…) `{seed}`.
 /// Literal text may be letters, digits and `/ - _ . = +`; the result never starts with `/`, never
 /// holds `..` or an empty segment, so it cannot escape the sink's directory or prefix.
-public struct ObjectKeyTemplate: Sendable, Hashable {
+package struct ObjectKeyTemplate: Sendable, Hashable {
     /// The default: one directory per day and task.
-    public static let defaultTemplate = "{yyyy}/{mm}/{dd}/{taskUUID}/{imageUUID}.{ext}"
+    package static let defaultTemplate = "{yyyy}/{mm}/{dd}/{taskUUID}/{imageUUID}.{ext}"
     /// Every placeholder a template may use.
-    public static let placeholders = ["yyyy", "mm", "dd", "HH", "taskUUID", "imageUUID", "sha256", "ext", "format", "seed"]
+    package static let placeholders = ["yyyy", "mm", "dd", "HH", "taskUUID", "imageUUID", "sha256", "ext", "format", "seed"]
 
     enum Piece: Sendable, Hashable {
         case literal(String)
@@ -17,11 +17,11 @@ public struct ObjectKeyTemplate: Sendable, Hashable {
     }
 
     /// The template as written.
-    public let text: String
+    package let text: String
     let pieces: [Piece]
 
     /// Parses `text`; the error names the rule broken and the offending part.
-    public init(_ text: String) throws(ObjectKeyTemplateError) {
+    package init(_ text: String) throws(ObjectKeyTemplateError) {
         self.text = text
         var pieces: [Piece] = []
         var literal = ""
@@ -63,15 +63,15 @@ public struct ObjectKeyTemplate: Sendable, Hashable {
     }
 
     /// The values the placeholders stand for, for one image.
-    public struct Values: Sendable, Hashable {
-        public var taskUUID: String
-        public var imageUUID: String
-        public var sha256: String
-        public var format: OutputFormat
-        public var seed: UInt64?
-        public var storedAt: Double
+    package struct Values: Sendable, Hashable {
+        package var taskUUID: String
+        package var imageUUID: String
+        package var sha256: String
+        package var format: OutputFormat
+        package var seed: UInt64?
+        package var storedAt: Double
 
-        public init(taskUUID: String, imageUUID: String, sha256: String, format: OutputFormat, seed: UInt64?, storedAt: Double) {
+        package init(taskUUID: String, imageUUID: String, sha256: String, format: OutputFormat, seed: UInt64?, storedAt: Double) {
             self.taskUUID = taskUUID
             self.imageUUID = imageUUID
             self.sha256 = sha256
@@ -83,7 +83,7 @@ public struct ObjectKeyTemplate: Sendable, Hashable {
 
     /// The key for one image. Values that are not plain tokens (a UUID with a slash in it, say)
     /// have every character outside `[A-Za-z0-9-_.]` replaced by `_`, so they cannot add segments.
-    public func render(_ values: Values) -> String {
+    package func render(_ values: Values) -> String {
         let time = UTCTime(secondsSince1970: values.storedAt)
         var key = ""
         for piece in pieces {
@@ -115,9 +115,9 @@ public struct ObjectKeyTemplate: Sendable, Hashable {
 }
 
 /// A key template that cannot be used: which rule it breaks and where.
-public struct ObjectKeyTemplateError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let rule: String
-    public let part: String
+package struct ObjectKeyTemplateError: Error, Sendable, Hashable, CustomStringConvertible {
+    package let rule: String
+    package let part: String
 
-    public var description: String { "\(rule) (\"\(part)\")" }
+    package var description: String { "\(rule) (\"\(part)\")" }
 }

@@ -1,16 +1,16 @@
 /// Calendar fields of a UTC instant, computed without Foundation (no locale, no time zone
 /// database): what event timestamps and date placeholders in object keys need.
-public struct UTCTime: Sendable, Hashable {
-    public var year: Int
-    public var month: Int
-    public var day: Int
-    public var hour: Int
-    public var minute: Int
-    public var second: Int
-    public var millisecond: Int
+package struct UTCTime: Sendable, Hashable {
+    package var year: Int
+    package var month: Int
+    package var day: Int
+    package var hour: Int
+    package var minute: Int
+    package var second: Int
+    package var millisecond: Int
 
     /// The UTC fields of `seconds` since 1970 (a non-finite or absurd value clamps to 1970 or 9999).
-    public init(secondsSince1970 seconds: Double) {
+    package init(secondsSince1970 seconds: Double) {
         // Clamp so the integer conversions below cannot trap on any input.
         let clamped = seconds.isFinite ? min(max(seconds, 0), 253_402_300_799) : 0
         let whole = Int(clamped.rounded(.down))
@@ -33,14 +33,14 @@ public struct UTCTime: Sendable, Hashable {
     }
 
     /// `2026-12-04T22:11:32.123Z`.
-    public static func iso8601(_ seconds: Double) -> String {
+    package static func iso8601(_ seconds: Double) -> String {
         let time = UTCTime(secondsSince1970: seconds)
         return "\(pad(time.year, 4))-\(pad(time.month, 2))-\(pad(time.day, 2))T\(pad(time.hour, 2)):"
             + "\(pad(time.minute, 2)):\(pad(time.second, 2)).\(pad(time.millisecond, 3))Z"
     }
 
     /// `value` in decimal, left-padded with zeros to `width` digits.
-    public static func pad(_ value: Int, _ width: Int) -> String {
+    package static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }

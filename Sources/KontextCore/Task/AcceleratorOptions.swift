@@ -1,32 +1,32 @@
 /// Step-caching acceleration for a task (`acceleratorOptions`); every member optional, as on the wire.
-public struct AcceleratorOptions: Sendable, Hashable {
+package struct AcceleratorOptions: Sendable, Hashable {
     /// Absolute step at which caching ends (≥ 1, > `cacheStartStep`, ≤ `steps`).
-    public var cacheEndStep: Int?
+    package var cacheEndStep: Int?
     /// Percentage of steps at which caching ends (1–100, > `cacheStartStepPercentage`).
-    public var cacheEndStepPercentage: Int?
+    package var cacheEndStepPercentage: Int?
     /// Most consecutive steps served from cache before a fresh computation (1–5).
-    public var cacheMaxConsecutiveSteps: Int?
+    package var cacheMaxConsecutiveSteps: Int?
     /// Absolute step at which caching starts (≥ 0).
-    public var cacheStartStep: Int?
+    package var cacheStartStep: Int?
     /// Percentage of steps at which caching starts (0–99).
-    public var cacheStartStepPercentage: Int?
+    package var cacheStartStepPercentage: Int?
     /// First Block Cache on/off.
-    public var fbCache: Bool?
+    package var fbCache: Bool?
     /// First Block Cache reuse threshold (0–1).
-    public var fbCacheThreshold: Double?
+    package var fbCacheThreshold: Double?
     /// TeaCache on/off.
-    public var teaCache: Bool?
+    package var teaCache: Bool?
     /// TeaCache aggressiveness (0–1).
-    public var teaCacheDistance: Double?
+    package var teaCacheDistance: Double?
     /// DB Cache (CacheDiT) on/off.
-    public var dbCache: Bool?
+    package var dbCache: Bool?
     /// DB Cache reuse threshold (0–1).
-    public var dbCacheThreshold: Double?
+    package var dbCacheThreshold: Double?
     /// Steps skipped between DB Cache refreshes (≥ 1).
-    public var dbCacheSkipInterval: Int?
+    package var dbCacheSkipInterval: Int?
 
     /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
-    public init(
+    package init(
         cacheEndStep: Int? = nil, cacheEndStepPercentage: Int? = nil, cacheMaxConsecutiveSteps: Int? = nil,
         cacheStartStep: Int? = nil, cacheStartStepPercentage: Int? = nil,
         fbCache: Bool? = nil, fbCacheThreshold: Double? = nil,
@@ -48,7 +48,7 @@ public struct AcceleratorOptions: Sendable, Hashable {
     }
 
     /// True when these options turn some step caching on: a cache is enabled or a caching window is given.
-    public var requestsCaching: Bool {
+    package var requestsCaching: Bool {
         fbCache == true || teaCache == true || dbCache == true
             || cacheStartStep != nil || cacheEndStep != nil
             || cacheStartStepPercentage != nil || cacheEndStepPercentage != nil

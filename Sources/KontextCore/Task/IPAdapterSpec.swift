@@ -1,22 +1,22 @@
 /// One IP-Adapter guiding the generation with images (an element of `ipAdapters`).
-public struct IPAdapterSpec: Sendable, Hashable {
+package struct IPAdapterSpec: Sendable, Hashable {
     /// The IP-Adapter model's AIR identifier; never empty.
-    public var model: String
+    package var model: String
     /// Influence, −4…4 (Runware's default is 1).
-    public var weight: Double?
+    package var weight: Double?
     /// At least one guide image: UUID, http(s) URL, data URI or base64.
-    public var guideImages: [String]
+    package var guideImages: [String]
     /// How several guide images are combined; Runware's 5 values are unpublished, so any non-empty string.
-    public var combineMethod: String?
+    package var combineMethod: String?
     /// Which embedding components are used; any non-empty string (4 unpublished values).
-    public var embedScaling: String?
+    package var embedScaling: String?
     /// How influence evolves over the steps; any non-empty string (13 unpublished values).
-    public var weightType: String?
+    package var weightType: String?
     /// Influence on composition/layout, 0…1.
-    public var weightComposition: Double?
+    package var weightComposition: Double?
 
     /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
-    public init(
+    package init(
         model: String, weight: Double? = nil, guideImages: [String], combineMethod: String? = nil,
         embedScaling: String? = nil, weightType: String? = nil, weightComposition: Double? = nil
     ) {

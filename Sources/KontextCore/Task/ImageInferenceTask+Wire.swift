@@ -4,7 +4,7 @@ extension ImageInferenceTask {
     /// canonical spelling, defaults (`numberResults`, `outputType`, `outputFormat`) written out,
     /// `taskType` always present; without `taskUUID`, `webhookURL` and `deliveryMethod`, which
     /// are transport details kontextd decides. Use it for idempotency comparison and storage.
-    public var canonicalRequest: JSONValue {
+    package var canonicalRequest: JSONValue {
         var object = JSONObjectBuilder()
         object.set("taskType", "imageInference")
         object.set("model", model)
@@ -39,7 +39,7 @@ extension ImageInferenceTask {
     /// `taskUUID`; with a `webhookURL`, that URL and `deliveryMethod: "async"`; without one, the
     /// task's own `deliveryMethod` if it has one. `outputFormat` is uppercase and reference images
     /// sit under `inputs.referenceImages`. Callers wrap it in the request array.
-    public func runwarePayload(taskUUID: String, webhookURL: String?) -> JSONValue {
+    package func runwarePayload(taskUUID: String, webhookURL: String?) -> JSONValue {
         guard case .object(var members) = canonicalRequest else { return canonicalRequest }
         members["taskUUID"] = .string(taskUUID)
         if let webhookURL {

@@ -2,7 +2,7 @@ import Foundation
 
 /// How an input image (a reference image or an IP-Adapter guide image) is given, after checking
 /// that the text really is one of the four forms Runware accepts.
-public enum ImageReferenceKind: String, Sendable, Hashable, CaseIterable {
+package enum ImageReferenceKind: String, Sendable, Hashable, CaseIterable {
     /// A UUID of an image already uploaded to Runware.
     case uuid
     /// An absolute http(s) URL Runware fetches.
@@ -13,16 +13,16 @@ public enum ImageReferenceKind: String, Sendable, Hashable, CaseIterable {
     case base64
 
     /// Why a text is none of the accepted image forms, phrased as the rule it breaks.
-    public struct Rejection: Error, Sendable, Hashable {
+    package struct Rejection: Error, Sendable, Hashable {
         /// The rule broken, e.g. `data URI payload must be valid base64`.
-        public let reason: String
+        package let reason: String
     }
 
     /// The MIME types accepted in a data URI; `image/jpg` is common in the wild, so it is allowed.
-    public static let dataURIMediaTypes = ["image/png", "image/jpeg", "image/jpg", "image/webp"]
+    package static let dataURIMediaTypes = ["image/png", "image/jpeg", "image/jpg", "image/webp"]
 
     /// Classifies an image reference, or says which rule it breaks.
-    public static func classify(_ text: String) -> Result<ImageReferenceKind, Rejection> {
+    package static func classify(_ text: String) -> Result<ImageReferenceKind, Rejection> {
         if text.isEmpty { return .failure(Rejection(reason: "must not be empty")) }
         if UUIDText.normalised(text) != nil { return .success(.uuid) }
         let lowered = text.prefix(8).lowercased()

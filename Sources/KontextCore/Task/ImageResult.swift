@@ -1,5 +1,5 @@
 /// Where a result's image is: a URL to fetch, or the bytes inline (per the task's `outputType`).
-public enum ImageSource: Sendable, Hashable {
+package enum ImageSource: Sendable, Hashable {
     /// `imageURL`: fetch it promptly, its lifetime is bounded.
     case url(String)
     /// `imageBase64Data`: raw base64 of the image file.
@@ -12,28 +12,28 @@ public enum ImageSource: Sendable, Hashable {
 ///
 /// Results of one task share `taskUUID`; `imageUUID` identifies the image and is the key to
 /// deduplicate redelivered webhooks on.
-public struct ImageResult: Sendable, Hashable {
+package struct ImageResult: Sendable, Hashable {
     /// The task this image belongs to.
-    public var taskUUID: String
+    package var taskUUID: String
     /// This image's identity, distinct from `taskUUID`.
-    public var imageUUID: String
+    package var imageUUID: String
     /// The one image field present (`imageURL`, `imageBase64Data` or `imageDataURI`).
-    public var source: ImageSource
+    package var source: ImageSource
     /// The seed used; kept in full (it may exceed `Int64.max`). Nil when absent or not an integer.
-    public var seed: UInt64?
+    package var seed: UInt64?
     /// `NSFWContent`, present only when safety checking was on.
-    public var nsfwContent: Bool?
+    package var nsfwContent: Bool?
     /// Cost in USD, present only with `includeCost`; integer or fractional on the wire.
-    public var cost: Double?
+    package var cost: Double?
     /// `"success"`, or nil when Runware sent no status.
-    public var status: String?
+    package var status: String?
     /// Which of the task's results this is (`resultIndex`), when Runware said so.
-    public var resultIndex: Int?
+    package var resultIndex: Int?
     /// The item exactly as received, unknown fields included, for storage.
-    public var raw: JSONValue
+    package var raw: JSONValue
 
     /// Creates a result from its parts.
-    public init(
+    package init(
         taskUUID: String, imageUUID: String, source: ImageSource, seed: UInt64? = nil,
         nsfwContent: Bool? = nil, cost: Double? = nil, status: String? = nil, resultIndex: Int? = nil,
         raw: JSONValue
@@ -52,12 +52,12 @@ public struct ImageResult: Sendable, Hashable {
 
 extension JSONValue {
     /// Members that carry a result's inline image (megabytes of base64 each).
-    public static let inlineImageMembers: Set<String> = ["imageBase64Data", "imageDataURI"]
+    package static let inlineImageMembers: Set<String> = ["imageBase64Data", "imageDataURI"]
 
     /// This value with every inline image member (at any depth) replaced by a short note of its
     /// length. What is stored as a result's raw JSON or a delivery's raw body keeps everything
     /// Runware sent except the image data, which is stored exactly once: as the result's source.
-    public func elidingInlineImageData() -> JSONValue {
+    package func elidingInlineImageData() -> JSONValue {
         switch self {
         case .object(let members):
             var copy: [String: JSONValue] = [:]

@@ -1,17 +1,17 @@
 /// One LoRA adapter applied to the generation (an element of `lora`).
-public struct LoraSpec: Sendable, Hashable {
+package struct LoraSpec: Sendable, Hashable {
     /// The LoRA model's AIR identifier; never empty.
-    public var model: String
+    package var model: String
     /// Influence, −4…4 (Runware's default is 1).
-    public var weight: Double?
+    package var weight: Double?
     /// Transformer stages: `high`, `low` or `both`, lowercase.
-    public var transformer: String?
+    package var transformer: String?
 
     /// The stage names Runware accepts, in canonical spelling.
-    public static let transformers = ["high", "low", "both"]
+    package static let transformers = ["high", "low", "both"]
 
     /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
-    public init(model: String, weight: Double? = nil, transformer: String? = nil) {
+    package init(model: String, weight: Double? = nil, transformer: String? = nil) {
         self.model = model
         self.weight = weight
         self.transformer = transformer

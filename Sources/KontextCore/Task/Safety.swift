@@ -1,15 +1,15 @@
 /// Content safety checking for a task (`safety`).
-public struct Safety: Sendable, Hashable {
+package struct Safety: Sendable, Hashable {
     /// Whether Runware checks the output for unsafe content (`checkContent`).
-    public var checkContent: Bool?
+    package var checkContent: Bool?
     /// `none` (no check) or `fast` (one check), lowercase.
-    public var mode: String?
+    package var mode: String?
 
     /// The modes Runware accepts, in canonical spelling.
-    public static let modes = ["none", "fast"]
+    package static let modes = ["none", "fast"]
 
     /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
-    public init(checkContent: Bool? = nil, mode: String? = nil) {
+    package init(checkContent: Bool? = nil, mode: String? = nil) {
         self.checkContent = checkContent
         self.mode = mode
     }

@@ -1,5 +1,5 @@
 /// Something that happened to a task, as far as its state is concerned.
-public enum TaskEvent: Sendable, Hashable {
+package enum TaskEvent: Sendable, Hashable {
     /// Runware acknowledged the submission (or answered `conflictTaskUUID` to a resend: already accepted).
     case accepted
     /// Runware refused the submission; the task will never run.
@@ -12,16 +12,16 @@ public enum TaskEvent: Sendable, Hashable {
 }
 
 /// A move the state machine does not allow, with enough said to find the bug that asked for it.
-public struct InvalidTransition: Error, Sendable, Hashable, CustomStringConvertible {
-    public let from: TaskState
-    public let event: TaskEvent
+package struct InvalidTransition: Error, Sendable, Hashable, CustomStringConvertible {
+    package let from: TaskState
+    package let event: TaskEvent
 
-    public init(from: TaskState, event: TaskEvent) {
+    package init(from: TaskState, event: TaskEvent) {
         self.from = from
         self.event = event
     }
 
-    public var description: String { "task state \(from.rawValue) does not accept event \(event)" }
+    package var description: String { "task state \(from.rawValue) does not accept event \(event)" }
 }
 
 /// The task state machine: queued → submitted → completed / failed, or queued → rejected;
@@ -30,13 +30,13 @@ public struct InvalidTransition: Error, Sendable, Hashable, CustomStringConverti
 /// Late or repeated news never moves a task backwards: duplicates and reordering are normal on
 /// Runware's side (webhooks retry; a webhook may beat the submission's acknowledgement), so an
 /// event that carries nothing new for the current state leaves it where it is.
-public enum TaskLifecycle {
+package enum TaskLifecycle {
     /// The state after `event`, for a task that asked for `numberResults` results.
     ///
     /// Throws only for moves that would contradict what is already known for certain: accepting,
     /// progressing or failing a task that Runware rejected. Rejecting a task that has run does not
     /// throw: it leaves the task where it is (a resend refused after the first send was accepted).
-    public static func next(
+    package static func next(
         from state: TaskState, on event: TaskEvent, numberResults: Int
     ) throws(InvalidTransition) -> TaskState {
         // A held task was never sent; should news about it come anyway, it counts as for a queued one.

@@ -1,5 +1,5 @@
 /// Where a task is in its life. Stored as the raw value; the state machine says which moves are legal.
-public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
+package enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
     /// Validated and durably recorded; not yet sent to Runware.
     case queued
     /// Not sent because its estimated cost would take spend over a `budget` limit; sent once the
@@ -15,7 +15,7 @@ public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
     case rejected
 
     /// True when no further transition is possible.
-    public var isFinal: Bool {
+    package var isFinal: Bool {
         switch self {
         case .queued, .held, .submitted: return false
         case .completed, .failed, .rejected: return true
@@ -24,7 +24,7 @@ public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// Who sent a task object; the same schema is enforced with different platform rules.
-public enum TaskOrigin: Sendable, Hashable {
+package enum TaskOrigin: Sendable, Hashable {
     /// A kontextd client: `taskUUID` is optional (an idempotency key), `taskType` may be omitted,
     /// `webhookURL` must be absent (kontextd sets it), `deliveryMethod` may only be `async`.
     case client

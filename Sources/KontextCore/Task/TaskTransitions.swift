@@ -1,12 +1,12 @@
 /// An error recorded on a task row (the first one that made it fail or be rejected).
-public struct TaskFailureSummary: Sendable, Hashable {
+package struct TaskFailureSummary: Sendable, Hashable {
     /// The error code (Runware's, or kontextd's own such as `resultFailed`).
-    public var code: String
+    package var code: String
     /// The message that goes with it.
-    public var message: String
+    package var message: String
 
     /// Creates a summary.
-    public init(code: String, message: String) {
+    package init(code: String, message: String) {
         self.code = code
         self.message = message
     }
@@ -14,16 +14,16 @@ public struct TaskFailureSummary: Sendable, Hashable {
 
 /// What one event writes to a task row: decided here, executed by whichever store holds the
 /// row (SQLite today), so every store applies the same rules.
-public struct TaskStateChange: Sendable, Hashable {
+package struct TaskStateChange: Sendable, Hashable {
     /// The state before the event.
-    public var from: TaskState
+    package var from: TaskState
     /// The state after it.
-    public var to: TaskState
+    package var to: TaskState
     /// The error to record, kept only when the task has none recorded yet.
-    public var error: TaskFailureSummary?
+    package var error: TaskFailureSummary?
 
     /// Creates a change.
-    public init(from: TaskState, to: TaskState, error: TaskFailureSummary? = nil) {
+    package init(from: TaskState, to: TaskState, error: TaskFailureSummary? = nil) {
         self.from = from
         self.to = to
         self.error = error
@@ -31,18 +31,18 @@ public struct TaskStateChange: Sendable, Hashable {
 
     /// True when nothing is written: same state, no error. Keeps the row and its index pages
     /// clean on the webhook path (one more result for a task that is still waiting).
-    public var writesNothing: Bool { from == to && error == nil }
+    package var writesNothing: Bool { from == to && error == nil }
 
     /// True when the move proves Runware accepted the task (it left queued for anything but a
     /// rejection): `submittedAt` is set if it is not yet.
-    public var provesAcceptance: Bool { from == .queued && to != .queued && to != .rejected }
+    package var provesAcceptance: Bool { from == .queued && to != .queued && to != .rejected }
 
     /// True when the task becomes final: `finishedAt` is set if it is not yet.
-    public var becomesFinal: Bool { to.isFinal && !from.isFinal }
+    package var becomesFinal: Bool { to.isFinal && !from.isFinal }
 }
 
 /// The task-level consequences of what the store records, as pure functions.
-public enum TaskTransitions {
+package enum TaskTransitions {
     /// What a delivery (webhook, submission response or poll) does to its task.
     ///
     /// New failures move it by `.runwareFailed`, recording the first one's error when that makes
@@ -50,7 +50,7 @@ public enum TaskTransitions {
     /// counts after the delivery (`resultCounts`, nil when the delivery brought no new result).
     /// A move the lifecycle forbids (news about a rejected task) keeps the state: the delivery's
     /// data is kept all the same, because a result is never lost.
-    public static func afterDelivery(
+    package static func afterDelivery(
         from current: TaskState, numberResults: Int, firstNewFailure: TaskFailureSummary?,
         resultCounts: (stored: Int, failed: Int)?
     ) -> TaskStateChange {
@@ -76,7 +76,7 @@ public enum TaskTransitions {
     /// result counts afterwards: it completes once every result is stored and fails, recording
     /// `resultFailed`, once every result is resolved and one was lost. A rejected task stays
     /// rejected (the result's data is kept).
-    public static func afterResultResolved(
+    package static func afterResultResolved(
         from current: TaskState, numberResults: Int, stored: Int, failed: Int
     ) -> TaskStateChange {
         let next = (try? TaskLifecycle.next(
@@ -92,7 +92,7 @@ public enum TaskTransitions {
 
     /// Runware refused the task: it moves by `.rejected`, and the error is recorded on the row
     /// only when it is rejected by it (a task already accepted stays submitted).
-    public static func rejection(
+    package static func rejection(
         from current: TaskState, numberResults: Int, error: TaskFailureSummary
     ) throws(InvalidTransition) -> TaskStateChange {
         let next = try TaskLifecycle.next(from: current, on: .rejected, numberResults: numberResults)
@@ -101,7 +101,7 @@ public enum TaskTransitions {
 
     /// kontextd gave up on the task (its submission budget is spent): it moves by
     /// `.runwareFailed`, and the reason is recorded unless an earlier error already is.
-    public static func givingUp(
+    package static func givingUp(
         from current: TaskState, numberResults: Int, error: TaskFailureSummary
     ) throws(InvalidTransition) -> TaskStateChange {
         let next = try TaskLifecycle.next(from: current, on: .runwareFailed, numberResults: numberResults)

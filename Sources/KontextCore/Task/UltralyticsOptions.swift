@@ -1,24 +1,24 @@
 /// Ultralytics face detection and refinement during generation (`ultralytics`); every member optional.
-public struct UltralyticsOptions: Sendable, Hashable {
+package struct UltralyticsOptions: Sendable, Hashable {
     /// Face refinement guidance scale, 0–50 (wire name `CFGScale`).
-    public var cfgScale: Double?
+    package var cfgScale: Double?
     /// Detection confidence threshold, 0–1.
-    public var confidence: Double?
+    package var confidence: Double?
     /// Mask feathering, 0–100.
-    public var maskBlur: Int?
+    package var maskBlur: Int?
     /// Padding around a detected face in pixels, 0–20.
-    public var maskPadding: Int?
+    package var maskPadding: Int?
     /// Negative prompt for the refinement.
-    public var negativePrompt: String?
+    package var negativePrompt: String?
     /// Positive prompt for the refinement.
-    public var positivePrompt: String?
+    package var positivePrompt: String?
     /// Refinement steps, 1–100.
-    public var steps: Int?
+    package var steps: Int?
     /// Refinement strength, 0–1.
-    public var strength: Double?
+    package var strength: Double?
 
     /// Makes the options from typed values, taken as given (`TaskValidator` enforces the ranges).
-    public init(
+    package init(
         cfgScale: Double? = nil, confidence: Double? = nil, maskBlur: Int? = nil, maskPadding: Int? = nil,
         negativePrompt: String? = nil, positivePrompt: String? = nil, steps: Int? = nil, strength: Double? = nil
     ) {

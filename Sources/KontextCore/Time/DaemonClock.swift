@@ -7,7 +7,7 @@ import Foundation
 /// and **wall** time (`wallNow`, seconds since 1970) only for what is recorded and shown
 /// (`createdAt`, `receivedAt`, the reconciler's comparison with a recorded `submittedAt`).
 /// `SystemClock` is the real one; tests drive `ManualClock` from the KontextTesting target.
-public protocol DaemonClock: Sendable {
+package protocol DaemonClock: Sendable {
     /// A monotonic instant: only differences between two of them mean anything.
     var now: ContinuousClock.Instant { get }
     /// Wall time in seconds since 1970, for what is recorded.
@@ -18,15 +18,15 @@ public protocol DaemonClock: Sendable {
 }
 
 /// The system's clocks: `ContinuousClock` (monotonic, counts suspended time) and `Date`.
-public struct SystemClock: DaemonClock {
+package struct SystemClock: DaemonClock {
     /// Creates the system clock.
-    public init() {}
+    package init() {}
 
-    public var now: ContinuousClock.Instant { ContinuousClock.now }
+    package var now: ContinuousClock.Instant { ContinuousClock.now }
 
-    public var wallNow: Double { Date().timeIntervalSince1970 }
+    package var wallNow: Double { Date().timeIntervalSince1970 }
 
-    public func sleep(for duration: Duration) async throws {
+    package func sleep(for duration: Duration) async throws {
         try await Task.sleep(for: duration, clock: .continuous)
     }
 }
@@ -34,13 +34,13 @@ public struct SystemClock: DaemonClock {
 extension Duration {
     /// A duration of `seconds` (fractional allowed; negative and NaN become zero, huge values a
     /// century, so a configuration value can never trap a conversion).
-    public static func seconds(clamping seconds: Double) -> Duration {
+    package static func seconds(clamping seconds: Double) -> Duration {
         guard seconds.isFinite, seconds > 0 else { return .zero }
         return .milliseconds(Int64(min(seconds, 3_153_600_000) * 1000))
     }
 
     /// This duration in seconds, as a `Double`.
-    public var secondsValue: Double {
+    package var secondsValue: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -3,12 +3,12 @@
 /// The cost is the product of the two lengths, so names longer than `maximumComparedLength` get
 /// no suggestion at all: a hostile member name of a megabyte must not cost seconds of CPU per
 /// request (no real typo of a field or scheduler name is that long).
-public enum EditDistance {
+package enum EditDistance {
     /// Longest name (in characters) compared; longer names are never anyone's typo of a known name.
-    public static let maximumComparedLength = 64
+    package static let maximumComparedLength = 64
 
     /// The number of single-character insertions, deletions and substitutions turning `a` into `b`.
-    public static func levenshtein(_ a: String, _ b: String) -> Int {
+    package static func levenshtein(_ a: String, _ b: String) -> Int {
         let source = Array(a), target = Array(b)
         if source.isEmpty { return target.count }
         if target.isEmpty { return source.count }
@@ -28,7 +28,7 @@ public enum EditDistance {
     /// The candidate closest to `name` ignoring letter case (first one on ties), with its distance;
     /// nil only when there are no candidates.
     /// Nil as well when `name` is longer than `maximumComparedLength`.
-    public static func closest(to name: String, in candidates: some Sequence<String>) -> (name: String, distance: Int)? {
+    package static func closest(to name: String, in candidates: some Sequence<String>) -> (name: String, distance: Int)? {
         // utf8.count first: O(1) for native strings, and never shorter than the character count.
         guard name.utf8.count <= maximumComparedLength || name.count <= maximumComparedLength else { return nil }
         let lowered = name.lowercased()
@@ -42,7 +42,7 @@ public enum EditDistance {
 
     /// The candidate closest to `name` ignoring letter case, or nil when even the closest differs
     /// in more than half of its characters, which would be no help as a "did you mean".
-    public static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
+    package static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
         guard let best = closest(to: name, in: candidates),
             best.distance <= max(2, max(name.count, best.name.count) / 2)
         else { return nil }

@@ -2,9 +2,9 @@
 ///
 /// The reference says 75 values without listing them; this list joins Runware's schedulers page
 /// (FLUX, Stable Diffusion and the Uniform variants) with the names in SDK 1.8.
-public enum SchedulerCatalog {
+package enum SchedulerCatalog {
     /// Every known scheduler in canonical spelling.
-    public static let known: [String] = [
+    package static let known: [String] = [
         "Default",
         "DDIM", "DDIMScheduler", "DDPMScheduler", "DEISMultistepScheduler",
         "DPMSolverSinglestepScheduler", "DPMSolverMultistepScheduler", "DPMSolverMultistepInverse",
@@ -35,18 +35,18 @@ public enum SchedulerCatalog {
         known.map { ($0.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The canonical spelling of a known scheduler given in any letter case (`default` → `Default`), or nil.
-    public static func canonicalName(_ name: String) -> String? {
+    package static func canonicalName(_ name: String) -> String? {
         byLowercasedName[name.lowercased()]
     }
 
     /// The known scheduler closest to an unknown name, for the error message.
-    public static func nearest(to name: String) -> String? {
+    package static func nearest(to name: String) -> String? {
         EditDistance.nearest(to: name, in: known)
     }
 
     /// True for schedulers that inject fresh noise each step (SDE and ancestral samplers, `Euler a`,
     /// `DPM++ 2S a`), with which Runware warns step caching works badly.
-    public static func isStochastic(_ name: String) -> Bool {
+    package static func isStochastic(_ name: String) -> Bool {
         let lowered = name.lowercased()
         if lowered.contains("sde") || lowered.contains("ancestral") { return true }
         return lowered.split(separator: " ").contains("a")

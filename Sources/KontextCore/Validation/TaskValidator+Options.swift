@@ -1,18 +1,18 @@
 extension TaskValidator {
     /// Every member `acceleratorOptions` may have.
-    public static let acceleratorFields = [
+    package static let acceleratorFields = [
         "cacheEndStep", "cacheEndStepPercentage", "cacheMaxConsecutiveSteps", "cacheStartStep",
         "cacheStartStepPercentage", "fbCache", "fbCacheThreshold", "teaCache", "teaCacheDistance",
         "dbCache", "dbCacheThreshold", "dbCacheSkipInterval",
     ]
     /// Every member a `lora` element may have.
-    public static let loraFields = ["model", "weight", "transformer"]
+    package static let loraFields = ["model", "weight", "transformer"]
     /// Every member an `ipAdapters` element may have.
-    public static let ipAdapterFields = [
+    package static let ipAdapterFields = [
         "model", "weight", "guideImages", "combineMethod", "embedScaling", "weightType", "weightComposition",
     ]
     /// Every member `ultralytics` may have.
-    public static let ultralyticsFields = [
+    package static let ultralyticsFields = [
         "CFGScale", "confidence", "maskBlur", "maskPadding", "negativePrompt", "positivePrompt", "steps", "strength",
     ]
 

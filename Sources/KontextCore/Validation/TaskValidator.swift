@@ -3,27 +3,27 @@
 ///
 /// Every violation is reported at once, each with its full field path, the rule and the value
 /// sent. Nothing is silently dropped: an unknown member at any level is a violation.
-public enum TaskValidator {
+package enum TaskValidator {
     /// The task type this daemon handles.
-    public static let taskType = "imageInference"
+    package static let taskType = "imageInference"
     /// Prompt length bounds in characters (grapheme clusters).
-    public static let promptLength = 2...3000
+    package static let promptLength = 2...3000
     /// Largest seed: the reference's maximum, 9223372036854776000, is 2^63 rounded by a float.
-    public static let maximumSeed: UInt64 = 1 << 63
+    package static let maximumSeed: UInt64 = 1 << 63
     /// Steps bounds (reference: 1–50); also bounds every step count in `acceleratorOptions`.
-    public static let stepsRange = 1...50
+    package static let stepsRange = 1...50
     /// `ttl` bounds in seconds. The reference gives only the minimum; a year is far beyond any use
     /// of a result URL and keeps every sum of a timestamp and a ttl far from overflow.
-    public static let ttlRange = 60...31_536_000
+    package static let ttlRange = 60...31_536_000
     /// `trueCFGScale` bounds. The reference gives none; this is wide on purpose (Runware's own
     /// check decides inside it) and only keeps absurd values such as 1e308 out of the store.
-    public static let trueCFGScaleRange: ClosedRange<Double> = -100...100
+    package static let trueCFGScaleRange: ClosedRange<Double> = -100...100
     /// `width`/`height` bounds: no side of any supported size is larger (the supported pair is
     /// checked after), so a size is rejected before any arithmetic on it.
-    public static let sideRange = 1...ImageSize.largestKontextSide
+    package static let sideRange = 1...ImageSize.largestKontextSide
 
     /// Every member a task object may have, in schema order (also the order issues are reported in).
-    public static let knownFields = [
+    package static let knownFields = [
         "taskType", "taskUUID", "model", "positivePrompt", "negativePrompt", "inputs", "referenceImages",
         "width", "height", "seed", "steps", "scheduler", "CFGScale", "trueCFGScale", "numberResults",
         "outputType", "outputFormat", "outputQuality", "uploadEndpoint", "webhookURL", "deliveryMethod",
@@ -31,7 +31,7 @@ public enum TaskValidator {
     ]
 
     /// Validates a JSON task object; returns the typed task, or every violation at once.
-    public static func validate(_ value: JSONValue, origin: TaskOrigin) -> Result<ImageInferenceTask, TaskValidationError> {
+    package static func validate(_ value: JSONValue, origin: TaskOrigin) -> Result<ImageInferenceTask, TaskValidationError> {
         guard case .object(let members) = value else {
             let issue = ValidationIssue(field: "task", rule: "must be a JSON object", offending: value)
             return .failure(TaskValidationError(issues: [issue]))

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Recognises absolute http(s) URLs written as text (`webhookURL`, `uploadEndpoint`, image URLs).
-public enum HTTPURLText {
+package enum HTTPURLText {
     /// True when `text` is an absolute `http` or `https` URL with a host and no whitespace.
-    public static func isAbsoluteHTTP(_ text: String) -> Bool {
+    package static func isAbsoluteHTTP(_ text: String) -> Bool {
         guard !text.contains(where: \.isWhitespace),
             let components = URLComponents(string: text),
             let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -14,9 +14,9 @@ public enum HTTPURLText {
 }
 
 /// Recognises UUIDs written as text (8-4-4-4-12 hex digits, any letter case).
-public enum UUIDText {
+package enum UUIDText {
     /// The lowercased UUID when `text` is any UUID in 8-4-4-4-12 form, else nil.
-    public static func normalised(_ text: String) -> String? {
+    package static func normalised(_ text: String) -> String? {
         let utf8 = Array(text.utf8)
         guard utf8.count == 36 else { return nil }
         for (index, byte) in utf8.enumerated() {
@@ -30,7 +30,7 @@ public enum UUIDText {
     }
 
     /// The lowercased UUID when `text` is a version-4 UUID (version digit 4, variant digit 8, 9, a or b), else nil.
-    public static func normalisedV4(_ text: String) -> String? {
+    package static func normalisedV4(_ text: String) -> String? {
         guard let lowered = normalised(text) else { return nil }
         let characters = Array(lowered.utf8)
         guard characters[14] == UInt8(ascii: "4"), "89ab".utf8.contains(characters[19]) else { return nil }

@@ -2,18 +2,18 @@
 ///
 /// `field` is the full path of the offending member (`acceleratorOptions.cacheEndStep`,
 /// `lora[1].weight`, `inputs.referenceImages[0]`), so a client can point at it directly.
-public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
+package struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     /// Full path of the offending member, e.g. `lora[1].weight`.
-    public let field: String
+    package let field: String
     /// The rule broken, in words a person can act on, e.g. `must be between -4 and 4`.
-    public let rule: String
+    package let rule: String
     /// The offending value as compact JSON (`40`, `"foo"`), shortened when long, or `missing`.
-    public let value: String
+    package let value: String
     /// False when the member's name, not its value, is the problem (an unknown field).
     private let valueIsRelevant: Bool
 
     /// Makes an issue whose description ends with `, got <value>`.
-    public init(field: String, rule: String, value: String) {
+    package init(field: String, rule: String, value: String) {
         self.field = field
         self.rule = rule
         self.value = value
@@ -21,17 +21,17 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Makes an issue for an offending JSON value, rendered as compact JSON.
-    public init(field: String, rule: String, offending: JSONValue) {
+    package init(field: String, rule: String, offending: JSONValue) {
         self.init(field: field, rule: rule, value: Self.render(offending))
     }
 
     /// Makes an issue for a member that must be present but is not.
-    public static func missing(field: String, rule: String = "is required") -> ValidationIssue {
+    package static func missing(field: String, rule: String = "is required") -> ValidationIssue {
         ValidationIssue(field: field, rule: rule, value: "missing")
     }
 
     /// Makes an issue for a member name the schema does not know; the rule names the nearest known one.
-    public static func unknownField(_ field: String, value: JSONValue, nearest: String?) -> ValidationIssue {
+    package static func unknownField(_ field: String, value: JSONValue, nearest: String?) -> ValidationIssue {
         let hint = nearest.map { " (did you mean \($0)?)" } ?? ""
         return ValidationIssue(field: field, rule: "unknown field\(hint)", value: render(value), valueIsRelevant: false)
     }
@@ -44,7 +44,7 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `field: rule, got value`; for an unknown field just `field: rule`, since its name is the problem.
-    public var description: String {
+    package var description: String {
         valueIsRelevant ? "\(field): \(rule), got \(value)" : "\(field): \(rule)"
     }
 
@@ -52,7 +52,7 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     static let maximumRenderedLength = 120
 
     /// Renders a value as compact JSON, cut to `maximumRenderedLength` characters with a note of the full length.
-    public static func render(_ value: JSONValue) -> String {
+    package static func render(_ value: JSONValue) -> String {
         let text = JSONCoding.encodeString(value)
         guard text.count > maximumRenderedLength else { return text }
         return "\(text.prefix(maximumRenderedLength - 20))… (\(text.count) characters)"
@@ -60,22 +60,22 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Every rule a task object breaks, reported together so a client can fix them in one round.
-public struct TaskValidationError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct TaskValidationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The violations in a stable order (schema order, then unknown fields alphabetically); never empty.
-    public let issues: [ValidationIssue]
+    package let issues: [ValidationIssue]
 
     /// Wraps the violations found; callers only throw this with at least one issue.
-    public init(issues: [ValidationIssue]) {
+    package init(issues: [ValidationIssue]) {
         self.issues = issues
     }
 
     /// One violation per line.
-    public var description: String {
+    package var description: String {
         issues.map(\.description).joined(separator: "\n")
     }
 
     /// The issue reported for a field path, if any (first one when several).
-    public func issue(for field: String) -> ValidationIssue? {
+    package func issue(for field: String) -> ValidationIssue? {
         issues.first { $0.field == field }
     }
 }

@@ -27,15 +27,15 @@ package final class ConfigurationKeyLedger: AccessReporter {
 
 /// The keys a YAML configuration file sets, dotted (`webhook.port`), as swift-configuration's
 /// YAML provider flattens them: nested mappings join with ".", scalars and lists are leaves.
-public struct ConfigurationFileKeys: Sendable {
+package struct ConfigurationFileKeys: Sendable {
     /// Every leaf key in the file.
-    public let keys: Set<String>
+    package let keys: Set<String>
     /// Mapping keys whose value is empty (`webhook:` with every child commented out): they set
     /// nothing, and are only a mistake when no known key lives under them.
     let emptySections: Set<String>
 
     /// Parses `text`; throws when it is not YAML or its root is not a mapping.
-    public init(yaml text: String, path: String) throws {
+    package init(yaml text: String, path: String) throws {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -72,7 +72,7 @@ public struct ConfigurationFileKeys: Sendable {
     /// The distinct names one level below `prefix`: for `sync.sink` with keys
     /// `sync.sink.archive.path` and `sync.sink.s3.bucket`, `["archive", "s3"]`. This is how a loader
     /// finds dynamically named sections (whose keys it then reads, and so makes known).
-    public func names(under prefix: String) -> [String] {
+    package func names(under prefix: String) -> [String] {
         let start = prefix + "."
         var names = Set<String>()
         for key in keys where key.hasPrefix(start) {
@@ -109,18 +109,18 @@ public struct ConfigurationFileKeys: Sendable {
 
 /// A key set in the configuration file that the daemon never reads: a typo, or a key from
 /// another version.
-public struct UnknownConfigurationKey: Sendable, Equatable, CustomStringConvertible {
+package struct UnknownConfigurationKey: Sendable, Equatable, CustomStringConvertible {
     /// The key as the file spells it, dotted.
-    public let key: String
+    package let key: String
     /// The known key it most likely meant, when one is close.
-    public let nearest: String?
+    package let nearest: String?
 
-    public init(key: String, nearest: String?) {
+    package init(key: String, nearest: String?) {
         self.key = key
         self.nearest = nearest
     }
 
-    public var description: String {
+    package var description: String {
         nearest.map { "\(key) (did you mean \($0)?)" } ?? key
     }
 }

@@ -6,22 +6,22 @@ import UnixSignals
 
 /// The configuration a running daemon uses now. Most of it is fixed at start-up (ports, state
 /// directory); the keys in `LiveConfiguration.liveKeys` change when the file is reloaded (SIGHUP).
-public final class LiveConfiguration: Sendable {
+package final class LiveConfiguration: Sendable {
     /// One part of the configuration that may change while the daemon runs: its key (as the file
     /// spells it) and how to take it from a newly loaded configuration. Add an entry here for a
     /// key whose readers look it up in `current` each time they use it.
-    public struct LiveKey: Sendable {
-        public let key: String
+    package struct LiveKey: Sendable {
+        package let key: String
         let take: @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void
 
-        public init(_ key: String, take: @escaping @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void) {
+        package init(_ key: String, take: @escaping @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void) {
             self.key = key
             self.take = take
         }
     }
 
     /// The keys that change without a restart.
-    public static let liveKeys: [LiveKey] = [
+    package static let liveKeys: [LiveKey] = [
         LiveKey("budget") { $0.budget = $1.budget },
         LiveKey("log.level") { $0.logLevel = $1.logLevel },
         LiveKey("admin.allowedHosts") { $0.admin.allowedHosts = $1.admin.allowedHosts },
@@ -31,13 +31,13 @@ public final class LiveConfiguration: Sendable {
     ]
 
     /// What a reload changed.
-    public struct Outcome: Sendable, Equatable {
+    package struct Outcome: Sendable, Equatable {
         /// Live keys whose value changed and now applies.
-        public var applied: [String]
+        package var applied: [String]
         /// Keys that changed in the file but only take effect after a restart (the old value stays).
-        public var needRestart: [String]
+        package var needRestart: [String]
 
-        public init(applied: [String], needRestart: [String]) {
+        package init(applied: [String], needRestart: [String]) {
             self.applied = applied
             self.needRestart = needRestart
         }
@@ -46,24 +46,24 @@ public final class LiveConfiguration: Sendable {
     private let state: Mutex<DaemonConfiguration>
     private let observers = Mutex<[@Sendable (DaemonConfiguration) -> Void]>([])
 
-    public init(_ configuration: DaemonConfiguration) {
+    package init(_ configuration: DaemonConfiguration) {
         state = Mutex(configuration)
     }
 
     /// The configuration in force now.
-    public var current: DaemonConfiguration {
+    package var current: DaemonConfiguration {
         state.withLock { $0 }
     }
 
     /// Calls `observer` with the configuration after every reload that changed a live key
     /// (e.g. to wake a worker that waits on a limit).
-    public func observe(_ observer: @escaping @Sendable (DaemonConfiguration) -> Void) {
+    package func observe(_ observer: @escaping @Sendable (DaemonConfiguration) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 
     /// Takes the live keys from `new`; keeps everything else as it is and names what differs.
     @discardableResult
-    public func apply(_ new: DaemonConfiguration) -> Outcome {
+    package func apply(_ new: DaemonConfiguration) -> Outcome {
         let (outcome, updated) = state.withLock { current -> (Outcome, DaemonConfiguration) in
             var applied: [String] = []
             var next = current
@@ -99,15 +99,15 @@ public final class LiveConfiguration: Sendable {
 
 /// The level every log handler of the process reads at each log call, so `log.level` can change
 /// on reload without re-bootstrapping swift-log (which may happen only once).
-public final class LogLevelSetting: Sendable {
+package final class LogLevelSetting: Sendable {
     private let level: Mutex<Logger.Level>
 
-    public init(_ level: Logger.Level) {
+    package init(_ level: Logger.Level) {
         self.level = Mutex(level)
     }
 
     /// The level in force.
-    public var value: Logger.Level {
+    package var value: Logger.Level {
         get { level.withLock { $0 } }
         set { level.withLock { $0 = newValue } }
     }
@@ -115,7 +115,7 @@ public final class LogLevelSetting: Sendable {
 
 extension DaemonConfiguration.LogLevel {
     /// The swift-log level of the same name.
-    public var loggerLevel: Logger.Level {
+    package var loggerLevel: Logger.Level {
         Logger.Level(rawValue: rawValue) ?? .info
     }
 }
@@ -124,14 +124,14 @@ extension DaemonConfiguration.LogLevel {
 /// load (bad YAML, an unknown key, a value breaking a rule) is refused with the reason and the
 /// running configuration kept; otherwise the live keys take effect and the rest is reported as
 /// needing a restart.
-public struct ConfigurationReloader: Service {
+package struct ConfigurationReloader: Service {
     let filePath: String?
     let environment: [String: String]
     let live: LiveConfiguration
     let logLevel: LogLevelSetting?
     let logger: Logger
 
-    public init(
+    package init(
         filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment, live: LiveConfiguration,
         logLevel: LogLevelSetting?, logger: Logger
     ) {
@@ -143,7 +143,7 @@ public struct ConfigurationReloader: Service {
     }
 
     /// Loads the file again and applies it; the error says why a file was refused.
-    public func reload() async throws -> LiveConfiguration.Outcome {
+    package func reload() async throws -> LiveConfiguration.Outcome {
         let configuration: DaemonConfiguration
         do {
             configuration = try await DaemonConfigurationLoader.load(filePath: filePath, environment: environment)
@@ -170,7 +170,7 @@ public struct ConfigurationReloader: Service {
     }
 
     /// Reloads on every SIGHUP until graceful shutdown.
-    public func run() async throws {
+    package func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
             _ = try? await reload()

@@ -14,17 +14,17 @@ import Synchronization
 /// an outer ServiceLifecycle group) or cancellation of `run()`; both shut down in the group's
 /// order: listeners stop accepting and in-flight requests finish, workers stop, outgoing HTTP
 /// drains, the store closes. Everything a webhook was answered 200 for is already committed.
-public final class Daemon: Service {
+package final class Daemon: Service {
     /// The configuration the daemon started with.
-    public let configuration: DaemonConfiguration
+    package let configuration: DaemonConfiguration
     /// The configuration in force now: the start-up one with the live keys of the latest reload.
-    public let live: LiveConfiguration
+    package let live: LiveConfiguration
     /// Conditions that degrade the daemon, as `/healthz` shows them.
-    public let health = DaemonHealth()
+    package let health = DaemonHealth()
     /// The daemon's metrics.
-    public let metrics: DaemonMetrics
+    package let metrics: DaemonMetrics
     /// The task store (tests and the CLI's local commands read it).
-    public let store: TaskStore
+    package let store: TaskStore
     private let files: ImageFileStore
     private let client: CurlHTTPClient
     private let threadPool: NIOThreadPool
@@ -37,7 +37,7 @@ public final class Daemon: Service {
     private let token: WebhookToken
     private let listeners = Mutex<(admin: HTTPServer, webhook: HTTPServer)?>(nil)
     /// Delivers stored images and events to the configured sinks.
-    public let sync: SyncService
+    package let sync: SyncService
     /// Where READY/STOPPING/WATCHDOG go when run by systemd as `Type=notify`; nil otherwise.
     private let notifier: SystemdNotifier?
     /// How often a watchdog heartbeat is due (half of systemd's `WatchdogSec=`); nil for none.
@@ -49,7 +49,7 @@ public final class Daemon: Service {
     /// `notifier` (from `NOTIFY_SOCKET`) receives READY=1 once the listeners are bound and
     /// STOPPING=1 when shutdown begins; with a `watchdogInterval` it also receives WATCHDOG=1 that
     /// often, each only after the writer thread and every event loop have answered.
-    public init(
+    package init(
         configuration: DaemonConfiguration, logger: Logger, metrics: DaemonMetrics = DaemonMetrics(),
         clock: any DaemonClock = SystemClock(), notifier: SystemdNotifier? = nil, watchdogInterval: Duration? = nil
     ) throws {
@@ -97,7 +97,7 @@ public final class Daemon: Service {
     }
 
     /// The bound ports once `start()` has returned.
-    public var ports: (admin: Int, webhook: Int)? {
+    package var ports: (admin: Int, webhook: Int)? {
         listeners.withLock { servers in
             guard let servers, let admin = servers.admin.port, let webhook = servers.webhook.port else { return nil }
             return (admin, webhook)
@@ -106,7 +106,7 @@ public final class Daemon: Service {
 
     /// Binds the admin and webhook listeners and returns their ports.
     @discardableResult
-    public func start() async throws -> (admin: Int, webhook: Int) {
+    package func start() async throws -> (admin: Int, webhook: Int) {
         if let ports { return ports }
         let admin = AdminAPI(
             store: store, files: files, submitSignal: submitSignal, health: health, metrics: metrics,
@@ -156,7 +156,7 @@ public final class Daemon: Service {
     }
 
     /// Runs every service until graceful shutdown or cancellation, then shuts them down in order.
-    public func run() async throws {
+    package func run() async throws {
         let services = try await services()
         if let ports, let failure = notifier?.notify("READY=1\nSTATUS=listening: admin port \(ports.admin), webhook port \(ports.webhook)") {
             logger.warning("cannot notify systemd", metadata: ["error": "\(failure)"])
@@ -199,7 +199,7 @@ public final class Daemon: Service {
 
     /// Nil when the store's writer thread and every event loop of the listeners take work now;
     /// otherwise what failed. Hangs (rather than answering) while one of them is wedged.
-    public func liveness() async -> String? {
+    package func liveness() async -> String? {
         do {
             try await store.ping()
         } catch {

@@ -2,59 +2,59 @@
 ///
 /// Built from the YAML file, the environment and credential files by `DaemonConfigurationLoader`,
 /// or directly in code (tests, the demo).
-public struct DaemonConfiguration: Sendable, Equatable {
+package struct DaemonConfiguration: Sendable, Equatable {
     /// Runware's REST API and how kontextd talks to it.
-    public struct Runware: Sendable, Equatable {
+    package struct Runware: Sendable, Equatable {
         /// The single REST endpoint. Default `https://api.runware.ai/v1`.
-        public var apiURL: String = "https://api.runware.ai/v1"
+        package var apiURL: String = "https://api.runware.ai/v1"
         /// The API key sent as `Authorization: Bearer`. No default: required to submit.
-        public var apiKey: String = ""
+        package var apiKey: String = ""
         /// Whole-request timeout for one submission, in seconds. Default 60.
-        public var requestTimeout: Double = 60
+        package var requestTimeout: Double = 60
         /// How many tasks share one `POST /v1` (submissions and `getResponse` polls) at most.
         /// Default 1, what both official SDKs send: how Runware answers a mixed batch is
         /// unverified. Larger batches work (an answer that cannot be attributed per task makes
         /// kontextd send the tasks one by one, or ask `getResponse` before resending).
-        public var maxTasksPerRequest: Int = 1
+        package var maxTasksPerRequest: Int = 1
         /// Sends without a verdict (429, 503, 504, timeouts) a task may suffer before it fails. Default 20.
-        public var maxSubmitFailures: Int = 20
+        package var maxSubmitFailures: Int = 20
 
-        public init(apiURL: String = "https://api.runware.ai/v1", apiKey: String = "") {
+        package init(apiURL: String = "https://api.runware.ai/v1", apiKey: String = "") {
             self.apiURL = apiURL
             self.apiKey = apiKey
         }
     }
 
     /// The webhook listener Runware calls (it may face the internet).
-    public struct Webhook: Sendable, Equatable {
+    package struct Webhook: Sendable, Equatable {
         /// Address to bind. Default `0.0.0.0`.
-        public var host: String = "0.0.0.0"
+        package var host: String = "0.0.0.0"
         /// Port to bind; 0 picks a free one. Default 8787.
-        public var port: Int = 8787
+        package var port: Int = 8787
         /// The URL at which Runware reaches this listener, without a trailing slash, e.g.
         /// `https://kontextd.example.com`. Webhook URLs are `{publicURL}/webhooks/runware/{taskUUID}?token=…`.
         /// Default: `http://{host}:{port}` (useful on loopback only).
-        public var publicURL: String? = nil
+        package var publicURL: String? = nil
         /// The secret under which per-task tokens are derived (HMAC-SHA256). No default: required.
-        public var secret: [UInt8] = []
+        package var secret: [UInt8] = []
         /// Largest webhook body accepted, in bytes. Default 6 MiB, derived in `WebhookBodyLimit`
         /// from the largest image Runware can post inline (`base64Data`/`dataURI`); a URL-output
         /// delivery is a few hundred bytes. Only requests with a valid token get this far.
-        public var maxBodyBytes: Int = WebhookBodyLimit.derived
+        package var maxBodyBytes: Int = WebhookBodyLimit.derived
         /// Seconds a new connection has to send a complete request head. Default 10.
-        public var headTimeout: Double = 10
+        package var headTimeout: Double = 10
         /// Seconds from a request head to the last body byte. Default 30 (a 6 MiB body at 200 KB/s).
-        public var requestTimeout: Double = 30
+        package var requestTimeout: Double = 30
         /// Seconds a kept-alive connection may wait for its next request head. Default 15.
-        public var idleTimeout: Double = 15
+        package var idleTimeout: Double = 15
         /// Connections open at once; at the cap the oldest one still waiting for a request head
         /// is closed to admit a new one. Default 512.
-        public var maxConnections: Int = 512
+        package var maxConnections: Int = 512
         /// Request body bytes buffered at once across all connections; past it, 503 with
         /// `Retry-After` (Runware retries). Default 64 MiB.
-        public var maxBufferedBytes: Int = 64 << 20
+        package var maxBufferedBytes: Int = 64 << 20
 
-        public init(host: String = "0.0.0.0", port: Int = 8787, publicURL: String? = nil, secret: [UInt8] = []) {
+        package init(host: String = "0.0.0.0", port: Int = 8787, publicURL: String? = nil, secret: [UInt8] = []) {
             self.host = host
             self.port = port
             self.publicURL = publicURL
@@ -67,77 +67,77 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Every request must name it in `Host` (a loopback address or `localhost` with its port, or
     /// an entry of `allowedHosts`), carry the bearer token when one is configured, and send
     /// `Content-Type: application/json` with POST/PUT/PATCH/DELETE (see `AdminRequestGate`).
-    public struct Admin: Sendable, Equatable {
+    package struct Admin: Sendable, Equatable {
         /// Address to bind. Default `127.0.0.1`. Any other address needs a token.
-        public var host: String = "127.0.0.1"
+        package var host: String = "127.0.0.1"
         /// Port to bind; 0 picks a free one. Default 8786.
-        public var port: Int = 8786
+        package var port: Int = 8786
         /// Largest request body accepted (reference images as data URIs), in bytes. Default 32 MiB.
-        public var maxBodyBytes: Int = 32 << 20
+        package var maxBodyBytes: Int = 32 << 20
         /// `Host` values accepted besides loopback ones: `name` (any port) or `name:port`. Default none.
-        public var allowedHosts: [String] = []
+        package var allowedHosts: [String] = []
         /// The bearer token every request must carry (`admin.tokenFile`, the `admin-token`
         /// credential, or `admin.token`). Default none; required when `host` is not a loopback address.
-        public var token: [UInt8] = []
+        package var token: [UInt8] = []
 
-        public init(host: String = "127.0.0.1", port: Int = 8786) {
+        package init(host: String = "127.0.0.1", port: Int = 8786) {
             self.host = host
             self.port = port
         }
     }
 
     /// How result images are fetched and checked.
-    public struct Images: Sendable, Equatable {
+    package struct Images: Sendable, Equatable {
         /// Hosts image URLs may point at (exact host names, or `*.suffix`). Default `["im.runware.ai"]`.
-        public var allowedHosts: [String] = ["im.runware.ai"]
+        package var allowedHosts: [String] = ["im.runware.ai"]
         /// Largest image accepted, in bytes. Default 64 MiB.
-        public var maxBytes: Int = 64 << 20
+        package var maxBytes: Int = 64 << 20
         /// Whole-download timeout in seconds. Default 120.
-        public var downloadTimeout: Double = 120
+        package var downloadTimeout: Double = 120
         /// Downloads below 1 KiB/s for this many seconds are aborted as stalled. Default 30.
-        public var stallSeconds: Int = 30
+        package var stallSeconds: Int = 30
         /// Attempts per image before it is failed (transient download errors only). Default 5.
-        public var maxFetchAttempts: Int = 5
+        package var maxFetchAttempts: Int = 5
         /// Images fetched and verified at once. Default 8 (most of each one's time is spent waiting on fsync).
-        public var concurrency: Int = 8
+        package var concurrency: Int = 8
         /// Fresh URLs asked of Runware (`getResponse`) per image after its URL expired (403/404). Default 3.
-        public var maxRefetches: Int = 3
+        package var maxRefetches: Int = 3
         /// Days a stored image is kept locally once every image sink has confirmed it; nil keeps
         /// images forever. Default nil. Needs at least one directory or s3 sink.
-        public var retainLocalDays: Double? = nil
+        package var retainLocalDays: Double? = nil
         /// Whether `http://` image URLs are fetched (tests, private mirrors). Default false: https only.
-        public var allowHTTP = false
+        package var allowHTTP = false
         /// Whether image downloads may connect to loopback, private (RFC 1918), link-local,
         /// unique-local and CGNAT addresses. Checked at connect time, on the resolved address.
         /// Default false.
-        public var allowPrivateAddresses = false
+        package var allowPrivateAddresses = false
         /// Proxy URL for image downloads; nil (the default) connects directly and ignores
         /// `http_proxy`/`https_proxy` in the environment.
-        public var proxy: String?
+        package var proxy: String?
         /// Bytes of memory the pixel decode checks may use at once (compressed bytes plus decoded
         /// pixels, 4 bytes each): decodes wait for room rather than all run at once. Default 64 MiB.
-        public var decodeMemoryBudget: Int = 64 << 20
+        package var decodeMemoryBudget: Int = 64 << 20
 
-        public init(allowedHosts: [String] = ["im.runware.ai"]) {
+        package init(allowedHosts: [String] = ["im.runware.ai"]) {
             self.allowedHosts = allowedHosts
         }
     }
 
     /// The reconciler: finds results whose webhooks never came by asking Runware (`getResponse`).
-    public struct Reconcile: Sendable, Equatable {
+    package struct Reconcile: Sendable, Equatable {
         /// A submitted task with results still missing this many seconds after submission is
         /// polled. With `ttl` set the deadline is at most half of it, well inside the URL lifetime.
         /// Default 120.
-        public var overdueAfter: Double = 120
+        package var overdueAfter: Double = 120
         /// Seconds between two polls of the same task, and between reconciler rounds. Default 15.
-        public var interval: Double = 15
+        package var interval: Double = 15
         /// Seconds after submission after which a task still missing results ends (never sooner
         /// than its `ttl`): `failed` with code `deadlineExceeded`, or `deadlineExceededPartial`
         /// when some results are stored (they stay available). Default 1200, the 20 minutes
         /// after which runware-sdk 1.8 stops polling.
-        public var giveUpAfter: Double = 1200
+        package var giveUpAfter: Double = 1200
 
-        public init(overdueAfter: Double = 120, interval: Double = 15, giveUpAfter: Double = 1200) {
+        package init(overdueAfter: Double = 120, interval: Double = 15, giveUpAfter: Double = 1200) {
             self.overdueAfter = overdueAfter
             self.interval = interval
             self.giveUpAfter = giveUpAfter
@@ -145,16 +145,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     /// Spend limits (`budget.*`), in US dollars as Runware reports `cost`. Reloadable with SIGHUP.
-    public struct Budget: Sendable, Equatable {
+    package struct Budget: Sendable, Equatable {
         /// The most a UTC day's tasks may cost; nil (the default) is no limit.
-        public var dailyUSD: Double? = nil
+        package var dailyUSD: Double? = nil
         /// The most all tasks together may cost; nil (the default) is no limit.
-        public var totalUSD: Double? = nil
+        package var totalUSD: Double? = nil
         /// The cost per image assumed before Runware has reported any (the reference's highest
         /// example cost, rounded up). Default 0.015.
-        public var defaultImageCostUSD: Double = 0.015
+        package var defaultImageCostUSD: Double = 0.015
 
-        public init(dailyUSD: Double? = nil, totalUSD: Double? = nil, defaultImageCostUSD: Double = 0.015) {
+        package init(dailyUSD: Double? = nil, totalUSD: Double? = nil, defaultImageCostUSD: Double = 0.015) {
             self.dailyUSD = dailyUSD
             self.totalUSD = totalUSD
             self.defaultImageCostUSD = defaultImageCostUSD
@@ -162,31 +162,31 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     /// The levels `log.level` takes (swift-log's). Reloadable with SIGHUP.
-    public enum LogLevel: String, Sendable, CaseIterable {
+    package enum LogLevel: String, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
     }
 
     /// Where state lives: `kontextd.sqlite3` and `images/` below it. Default `/var/lib/kontextd`.
-    public var stateDirectory: String = "/var/lib/kontextd"
-    public var runware = Runware()
-    public var webhook = Webhook()
-    public var admin = Admin()
-    public var images = Images()
-    public var reconcile = Reconcile()
-    public var budget = Budget()
+    package var stateDirectory: String = "/var/lib/kontextd"
+    package var runware = Runware()
+    package var webhook = Webhook()
+    package var admin = Admin()
+    package var images = Images()
+    package var reconcile = Reconcile()
+    package var budget = Budget()
     /// The least severe log level written. Default `info`.
-    public var logLevel: LogLevel = .info
+    package var logLevel: LogLevel = .info
     /// Downstream sync: sinks, retries, dead letters.
-    public var sync = SyncConfiguration()
+    package var sync = SyncConfiguration()
     /// How often idle workers look for work even without a nudge, in seconds. Default 1.
-    public var pollInterval: Double = 1
+    package var pollInterval: Double = 1
 
-    public init(stateDirectory: String = "/var/lib/kontextd") {
+    package init(stateDirectory: String = "/var/lib/kontextd") {
         self.stateDirectory = stateDirectory
     }
 
     /// The base of webhook URLs: the configured public URL, or this listener's own address.
-    public func webhookBaseURL(boundPort: Int) -> String {
+    package func webhookBaseURL(boundPort: Int) -> String {
         if let publicURL = webhook.publicURL, !publicURL.isEmpty {
             return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         }

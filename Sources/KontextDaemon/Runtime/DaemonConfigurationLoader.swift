@@ -8,13 +8,13 @@ import SystemPackage
 /// Secrets may instead come from files: `runware.apiKeyFile`, `webhook.secretFile` and
 /// `admin.tokenFile`, or the systemd credentials `runware-api-key`, `webhook-secret` and
 /// `admin-token` in `$CREDENTIALS_DIRECTORY`.
-public enum DaemonConfigurationLoader {
+package enum DaemonConfigurationLoader {
     /// Loads and checks the configuration. `filePath` nil reads environment and defaults only.
     ///
     /// A key the file sets that nothing reads (a typo such as `webhok.port`) stops the load with the
     /// key and the nearest known one: every key read is recorded as it is read, so there is no list
     /// of known keys to keep in step with the code.
-    public static func load(
+    package static func load(
         filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> DaemonConfiguration {
         let ledger = ConfigurationKeyLedger()
@@ -143,9 +143,9 @@ public enum DaemonConfigurationLoader {
 }
 
 /// The rules a configuration must satisfy before the daemon starts.
-public enum DaemonConfigurationCheck {
+package enum DaemonConfigurationCheck {
     /// Throws the first violated rule, naming key, rule and value.
-    public static func check(_ configuration: DaemonConfiguration) throws {
+    package static func check(_ configuration: DaemonConfiguration) throws {
         func port(_ key: String, _ value: Int) throws {
             guard (0...65535).contains(value) else { throw ConfigurationError(key: key, rule: "must be 0…65535", value: "\(value)") }
         }
@@ -274,31 +274,31 @@ extension DaemonConfigurationCheck {
 }
 
 /// A configuration value that cannot be used, naming the key, the rule and the value.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// The configuration key, dotted (`webhook.port`); its environment form is `KONTEXTD_WEBHOOK_PORT`.
-    public let key: String
+    package let key: String
     /// What the value must be.
-    public let rule: String
+    package let rule: String
     /// The offending value (secrets are never shown).
-    public let value: String
+    package let value: String
 
-    public init(key: String, rule: String, value: String) {
+    package init(key: String, rule: String, value: String) {
         self.key = key
         self.rule = rule
         self.value = value
     }
 
-    public var description: String { "configuration \(key): \(rule), got \(value)" }
+    package var description: String { "configuration \(key): \(rule), got \(value)" }
 }
 
 /// Keys the configuration file sets that kontextd does not know, each with the nearest known key.
-public struct UnknownConfigurationKeysError: Error, Sendable, CustomStringConvertible {
+package struct UnknownConfigurationKeysError: Error, Sendable, CustomStringConvertible {
     /// The file that sets them.
-    public let file: String
+    package let file: String
     /// The unknown keys, sorted.
-    public let keys: [UnknownConfigurationKey]
+    package let keys: [UnknownConfigurationKey]
 
-    public var description: String {
+    package var description: String {
         let list = keys.map(\.description).joined(separator: ", ")
         return "configuration \(file): unknown key\(keys.count == 1 ? "" : "s") \(list)"
     }

@@ -3,9 +3,9 @@ import Synchronization
 
 /// What the daemon says about itself in `/healthz` and logs: conditions that stop it doing its
 /// job, each with the reason a person needs to act on it.
-public final class DaemonHealth: Sendable {
+package final class DaemonHealth: Sendable {
     /// A condition that degrades the daemon.
-    public enum Condition: String, Sendable, Hashable, CaseIterable {
+    package enum Condition: String, Sendable, Hashable, CaseIterable {
         /// Runware refuses the API key (401) or the account has no credit (402): submission is paused.
         /// A 403 is a per-task refusal and rejects that task only.
         case submissionPaused
@@ -21,33 +21,33 @@ public final class DaemonHealth: Sendable {
 
     private let conditions = Mutex([Condition: String]())
 
-    public init() {}
+    package init() {}
 
     /// Records (or replaces) a condition with its reason.
-    public func raise(_ condition: Condition, reason: String) {
+    package func raise(_ condition: Condition, reason: String) {
         conditions.withLock { $0[condition] = reason }
     }
 
     /// Clears a condition once it no longer holds.
-    public func clear(_ condition: Condition) {
+    package func clear(_ condition: Condition) {
         _ = conditions.withLock { $0.removeValue(forKey: condition) }
     }
 
     /// Clears `condition` only while its reason is still `reason`: a part that raised it can
     /// withdraw its own report without erasing one another part made since.
-    public func clear(_ condition: Condition, ifReason reason: String) {
+    package func clear(_ condition: Condition, ifReason reason: String) {
         conditions.withLock { conditions in
             if conditions[condition] == reason { conditions.removeValue(forKey: condition) }
         }
     }
 
     /// The reason for `condition`, or nil when it does not hold.
-    public func reason(_ condition: Condition) -> String? {
+    package func reason(_ condition: Condition) -> String? {
         conditions.withLock { $0[condition] }
     }
 
     /// Every condition that holds now, with its reason.
-    public var current: [Condition: String] {
+    package var current: [Condition: String] {
         conditions.withLock { $0 }
     }
 }

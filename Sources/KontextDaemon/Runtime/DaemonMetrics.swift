@@ -5,9 +5,9 @@ import class Prometheus.PrometheusCollectorRegistry
 
 /// The daemon's counters, in its own Prometheus registry so `/metrics` shows exactly this daemon
 /// (several daemons may share one test process).
-public struct DaemonMetrics: Sendable {
+package struct DaemonMetrics: Sendable {
     /// The registry `/metrics` renders.
-    public let registry: PrometheusCollectorRegistry
+    package let registry: PrometheusCollectorRegistry
     let tasksAccepted: Counter
     let tasksSubmitted: Counter
     let tasksRejected: Counter
@@ -38,7 +38,7 @@ public struct DaemonMetrics: Sendable {
     let resultsRefusedBeyondTask: Counter
     let resultsRefusedTaskFinal: Counter
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         let factory = PrometheusMetricsFactory(registry: registry)
         self.factory = factory
@@ -112,7 +112,7 @@ public struct DaemonMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of every metric.
-    public func render() -> [UInt8] {
+    package func render() -> [UInt8] {
         registry.emitToBuffer()
     }
 }

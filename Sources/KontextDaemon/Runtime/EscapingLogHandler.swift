@@ -7,35 +7,35 @@ import Logging
 /// Newline, carriage return and tab become `\n`, `\r`, `\t`; other C0/C1 controls, DEL and the
 /// Unicode line/paragraph separators become `\u{XX}`. Metadata set on the logger is kept here and
 /// escaped with each line, so the wrapped handler never holds unescaped values.
-public struct EscapingLogHandler: LogHandler {
+package struct EscapingLogHandler: LogHandler {
     private var wrapped: any LogHandler
 
     /// Wraps `handler` (its own metadata is moved here, to be escaped too).
-    public init(wrapping handler: any LogHandler) {
+    package init(wrapping handler: any LogHandler) {
         var handler = handler
         self.metadata = handler.metadata
         handler.metadata = [:]
         self.wrapped = handler
     }
 
-    public var metadata: Logger.Metadata
+    package var metadata: Logger.Metadata
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { wrapped.logLevel }
         set { wrapped.logLevel = newValue }
     }
 
-    public var metadataProvider: Logger.MetadataProvider? {
+    package var metadataProvider: Logger.MetadataProvider? {
         get { wrapped.metadataProvider }
         set { wrapped.metadataProvider = newValue }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var event = event
         event.message = Logger.Message(stringLiteral: Self.escape(event.message.description))
         var merged = metadata
@@ -55,7 +55,7 @@ public struct EscapingLogHandler: LogHandler {
     }
 
     /// `text` with control characters escaped; returned as is (no copy) when it has none.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count + 8)

@@ -10,16 +10,16 @@ import Synchronization
 /// that keep their pages. Fixing the threshold keeps the RSS bound the decode budget promises.
 /// Measured with `kontextd-bench --only ingestion --quick` (half PNG, all decoded at ingest):
 /// RSS peak 107–110 MiB with the dynamic threshold, 66–68 MiB with it fixed at 512 KiB.
-public enum ProcessMemory {
+package enum ProcessMemory {
     /// Blocks at least this large are mmapped and unmapped when freed.
-    public static let mmapThreshold: Int32 = 512 * 1024
+    package static let mmapThreshold: Int32 = 512 * 1024
 
     private static let applied = Atomic(false)
 
     /// Fixes glibc's mmap threshold (once per process; later calls do nothing). Returns whether
     /// glibc accepted it.
     @discardableResult
-    public static func returnLargeBlocksToTheSystem() -> Bool {
+    package static func returnLargeBlocksToTheSystem() -> Bool {
         guard !applied.exchange(true, ordering: .relaxed) else { return true }
         return kx_fix_mmap_threshold(mmapThreshold) == 1
     }

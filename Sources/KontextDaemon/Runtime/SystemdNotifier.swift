@@ -10,24 +10,24 @@ import Darwin
 ///
 /// kontextd sends `READY=1` once both listeners are bound, `STOPPING=1` when shutdown begins, and
 /// `WATCHDOG=1` heartbeats (see `Daemon`) only while the writer thread and the event loops answer.
-public struct SystemdNotifier: Sendable {
+package struct SystemdNotifier: Sendable {
     /// The socket address as given in `NOTIFY_SOCKET`.
-    public let socketPath: String
+    package let socketPath: String
 
     /// A notifier for `socketPath` (a file system path, or `@name` for the abstract namespace).
-    public init(socketPath: String) {
+    package init(socketPath: String) {
         self.socketPath = socketPath
     }
 
     /// The notifier systemd asked for through `NOTIFY_SOCKET`, or nil when not run as `Type=notify`.
-    public init?(environment: [String: String]) {
+    package init?(environment: [String: String]) {
         guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return nil }
         self.init(socketPath: path)
     }
 
     /// The heartbeat interval systemd expects (`WATCHDOG_USEC`), halved as `sd_watchdog_enabled(3)`
     /// advises; nil when no watchdog is set or it is meant for another process (`WATCHDOG_PID`).
-    public static func watchdogInterval(environment: [String: String], pid: Int32 = getpid()) -> Duration? {
+    package static func watchdogInterval(environment: [String: String], pid: Int32 = getpid()) -> Duration? {
         guard let text = environment["WATCHDOG_USEC"], let microseconds = UInt64(text), microseconds > 0 else { return nil }
         if let owner = environment["WATCHDOG_PID"], Int32(owner) != pid { return nil }
         return .microseconds(Int64(clamping: microseconds / 2))
@@ -36,7 +36,7 @@ public struct SystemdNotifier: Sendable {
     /// Sends one notification (`READY=1`, `STOPPING=1`, `WATCHDOG=1`, `STATUS=…`, newline-separated
     /// for several); a description of the failure, or nil when the datagram was sent.
     @discardableResult
-    public func notify(_ message: String) -> String? {
+    package func notify(_ message: String) -> String? {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var pathBytes = Array(socketPath.utf8)

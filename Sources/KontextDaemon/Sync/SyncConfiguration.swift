@@ -4,36 +4,36 @@ import KontextStore
 /// Downstream sync: the sinks every stored image (and finished task) is delivered to, and how
 /// hard to try. YAML: `sync.sinks: [a, b]` names them; each has its section `sync.sink.<name>`
 /// (swift-configuration's YAML reader refuses lists of objects).
-public struct SyncConfiguration: Sendable, Equatable {
+package struct SyncConfiguration: Sendable, Equatable {
     /// The sinks, in the order of `sync.sinks`. Default none.
-    public var sinks: [SinkConfiguration] = []
+    package var sinks: [SinkConfiguration] = []
     /// Failed attempts before a delivery becomes a dead letter. Default 20.
-    public var maxAttempts: Int = 20
+    package var maxAttempts: Int = 20
     /// Seconds after its event before a failing delivery becomes a dead letter. Default 7 days.
-    public var maxAge: Double = 7 * 86_400
+    package var maxAge: Double = 7 * 86_400
     /// The first retry's delay in seconds (then doubling, with jitter). Default 1.
-    public var initialBackoff: Double = 1
+    package var initialBackoff: Double = 1
     /// The longest delay between two attempts, in seconds. Default 300.
-    public var maxBackoff: Double = 300
+    package var maxBackoff: Double = 300
     /// While a sink is paused (403: bad credentials, clock skew), seconds between probes. Default 30.
-    public var pauseProbeInterval: Double = 30
+    package var pauseProbeInterval: Double = 30
 
-    public init(sinks: [SinkConfiguration] = []) {
+    package init(sinks: [SinkConfiguration] = []) {
         self.sinks = sinks
     }
 
     /// The retry policy these settings describe.
-    public var policy: DeliveryPolicy {
+    package var policy: DeliveryPolicy {
         DeliveryPolicy(initialDelay: initialBackoff, maximumDelay: maxBackoff, maxAttempts: maxAttempts, maxAge: maxAge)
     }
 
     /// The sink named `name`, if configured.
-    public func sink(named name: String) -> SinkConfiguration? {
+    package func sink(named name: String) -> SinkConfiguration? {
         sinks.first { $0.name == name }
     }
 
     /// What the store must write outbox rows for.
-    public var subscriptions: [SinkSubscription] {
+    package var subscriptions: [SinkSubscription] {
         sinks.map { SinkSubscription(name: $0.name, events: $0.kind.events) }
     }
 }
@@ -42,7 +42,7 @@ extension SyncConfiguration {
     /// These sinks with the credentials `file` gives the sink of the same name and type (S3 keys
     /// and session token, a webhook's signing secret): what a reload applies live. Every other
     /// setting stays as it runs.
-    public func takingCredentials(from file: SyncConfiguration) -> SyncConfiguration {
+    package func takingCredentials(from file: SyncConfiguration) -> SyncConfiguration {
         var updated = self
         updated.sinks = sinks.map { sink in
             guard let new = file.sinks.first(where: { $0.name == sink.name }) else { return sink }
@@ -65,7 +65,7 @@ extension SyncConfiguration {
     }
 
     /// The sinks with their credentials blanked: what must not differ for a reload to need no restart.
-    public var withoutCredentials: SyncConfiguration {
+    package var withoutCredentials: SyncConfiguration {
         var blank = self
         blank.sinks = sinks.map { sink in
             var sink = sink
@@ -88,21 +88,21 @@ extension SyncConfiguration {
 }
 
 /// One downstream sink.
-public struct SinkConfiguration: Sendable, Equatable {
+package struct SinkConfiguration: Sendable, Equatable {
     /// Its name in `sync.sinks`: letters, digits, `-` and `_`.
-    public var name: String
+    package var name: String
     /// Deliveries in flight at once for this sink. Default 4.
-    public var concurrency: Int = 4
+    package var concurrency: Int = 4
     /// The kind of sink and its settings.
-    public var kind: Kind
+    package var kind: Kind
 
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case directory(DirectorySinkSettings)
         case s3(S3SinkSettings)
         case webhook(WebhookSinkSettings)
 
         /// `directory`, `s3` or `webhook`.
-        public var typeName: String {
+        package var typeName: String {
             switch self {
             case .directory: "directory"
             case .s3: "s3"
@@ -111,7 +111,7 @@ public struct SinkConfiguration: Sendable, Equatable {
         }
 
         /// The events this kind receives: storage sinks only want images, the webhook everything.
-        public var events: Set<DownstreamEventType> {
+        package var events: Set<DownstreamEventType> {
             switch self {
             case .directory, .s3: [.imageStored]
             case .webhook: Set(DownstreamEventType.allCases)
@@ -119,25 +119,25 @@ public struct SinkConfiguration: Sendable, Equatable {
         }
     }
 
-    public init(name: String, concurrency: Int = 4, kind: Kind) {
+    package init(name: String, concurrency: Int = 4, kind: Kind) {
         self.name = name
         self.concurrency = concurrency
         self.kind = kind
     }
 
     /// The S3 settings of an `s3` sink; nil for other kinds.
-    public var s3Settings: S3SinkSettings? {
+    package var s3Settings: S3SinkSettings? {
         if case .s3(let settings) = kind { settings } else { nil }
     }
 
     /// The settings of a `webhook` sink; nil for other kinds.
-    public var webhookSettings: WebhookSinkSettings? {
+    package var webhookSettings: WebhookSinkSettings? {
         if case .webhook(let settings) = kind { settings } else { nil }
     }
 
     /// Where an image with these values is (or will be) delivered, as a person would write it:
     /// the file's path, `s3://bucket/key`, or the webhook's URL.
-    public func location(of image: ObjectKeyTemplate.Values) -> String {
+    package func location(of image: ObjectKeyTemplate.Values) -> String {
         switch kind {
         case .directory(let settings): settings.target(for: image)
         case .s3(let settings): "s3://\(settings.bucket)/\(settings.key(for: image))"
@@ -147,19 +147,19 @@ public struct SinkConfiguration: Sendable, Equatable {
 }
 
 /// `type: directory`: a mirror of the images in a local (or mounted) directory tree.
-public struct DirectorySinkSettings: Sendable, Equatable {
+package struct DirectorySinkSettings: Sendable, Equatable {
     /// The root directory (created when missing). Required.
-    public var path: String
+    package var path: String
     /// Where each image goes below `path`. Default `{yyyy}/{mm}/{dd}/{taskUUID}/{imageUUID}.{ext}`.
-    public var keyTemplate: ObjectKeyTemplate
+    package var keyTemplate: ObjectKeyTemplate
 
-    public init(path: String, keyTemplate: ObjectKeyTemplate) {
+    package init(path: String, keyTemplate: ObjectKeyTemplate) {
         self.path = path
         self.keyTemplate = keyTemplate
     }
 
     /// The absolute path an image goes to (a trailing `/` of `path` does not double).
-    public func target(for image: ObjectKeyTemplate.Values) -> String {
+    package func target(for image: ObjectKeyTemplate.Values) -> String {
         var root = path
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         return root + "/" + keyTemplate.render(image)
@@ -167,28 +167,28 @@ public struct DirectorySinkSettings: Sendable, Equatable {
 }
 
 /// `type: s3`: any S3-compatible object store, requests signed with AWS Signature V4.
-public struct S3SinkSettings: Sendable, Equatable {
+package struct S3SinkSettings: Sendable, Equatable {
     /// The service URL, e.g. `https://s3.eu-central-1.amazonaws.com` or `http://127.0.0.1:9000`. Required.
-    public var endpoint: String
+    package var endpoint: String
     /// The signing region. Default `us-east-1`.
-    public var region: String
+    package var region: String
     /// The bucket. Required.
-    public var bucket: String
+    package var bucket: String
     /// Prepended to every key, e.g. `kontext/`. Default empty.
-    public var prefix: String
+    package var prefix: String
     /// Where each image goes below the prefix. Default as for directories.
-    public var keyTemplate: ObjectKeyTemplate
+    package var keyTemplate: ObjectKeyTemplate
     /// `https://endpoint/bucket/key` (true) or `https://bucket.endpoint/key` (false). Default false.
-    public var pathStyle: Bool
+    package var pathStyle: Bool
     /// The credentials.
-    public var accessKeyID: String
-    public var secretAccessKey: String
+    package var accessKeyID: String
+    package var secretAccessKey: String
     /// A temporary credential's session token (`AWS_SESSION_TOKEN`), when there is one.
-    public var sessionToken: String?
+    package var sessionToken: String?
     /// Whole-request timeout in seconds. Default 120.
-    public var timeout: Double = 120
+    package var timeout: Double = 120
 
-    public init(
+    package init(
         endpoint: String, region: String, bucket: String, prefix: String, keyTemplate: ObjectKeyTemplate, pathStyle: Bool,
         accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil
     ) {
@@ -204,21 +204,21 @@ public struct S3SinkSettings: Sendable, Equatable {
     }
 
     /// The object key of an image: the prefix, then the rendered template.
-    public func key(for image: ObjectKeyTemplate.Values) -> String {
+    package func key(for image: ObjectKeyTemplate.Values) -> String {
         prefix + keyTemplate.render(image)
     }
 }
 
 /// `type: webhook`: a signed POST (Standard Webhooks) per event to a URL.
-public struct WebhookSinkSettings: Sendable, Equatable {
+package struct WebhookSinkSettings: Sendable, Equatable {
     /// The receiver's URL. Required.
-    public var url: String
+    package var url: String
     /// The signing key: the bytes behind `whsec_<base64>`.
-    public var secret: [UInt8]
+    package var secret: [UInt8]
     /// Whole-request timeout in seconds. Default 30.
-    public var timeout: Double = 30
+    package var timeout: Double = 30
 
-    public init(url: String, secret: [UInt8], timeout: Double = 30) {
+    package init(url: String, secret: [UInt8], timeout: Double = 30) {
         self.url = url
         self.secret = secret
         self.timeout = timeout

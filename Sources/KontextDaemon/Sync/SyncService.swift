@@ -16,18 +16,18 @@ import Synchronization
 /// jitter); a dead letter after `sync.maxAttempts` attempts or `sync.maxAge`; or, on a 403, the
 /// whole sink paused — no attempt spent, the reason in `/healthz` — and probed every
 /// `sync.pauseProbeInterval` seconds until it answers again.
-public final class SyncService: Service, Sendable, CustomStringConvertible {
-    public var description: String { "Sync" }
+package final class SyncService: Service, Sendable, CustomStringConvertible {
+    package var description: String { "Sync" }
 
     /// What `/healthz`, `/metrics` and `kontextd sync status` show for one sink.
-    public struct SinkStatus: Sendable {
-        public var name: String
-        public var type: String
-        public var outbox: OutboxStatistics
+    package struct SinkStatus: Sendable {
+        package var name: String
+        package var type: String
+        package var outbox: OutboxStatistics
         /// Why the sink is paused, when it is.
-        public var pausedReason: String?
+        package var pausedReason: String?
         /// Oldest waiting event's age in seconds (0 when nothing waits).
-        public var oldestPendingAge: Double
+        package var oldestPendingAge: Double
     }
 
     struct Runner: Sendable {
@@ -115,10 +115,10 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     let credentialsReloaded = EventLogWatch()
 
     /// The configured sink names.
-    public var sinkNames: [String] { runners.map(\.configuration.name) }
+    package var sinkNames: [String] { runners.map(\.configuration.name) }
 
     /// Runs every sink's loop (and local retention) until cancelled or gracefully shut down.
-    public func run() async throws {
+    package func run() async throws {
         // What earlier processes started attempting may have been on its way when they stopped.
         for name in sinkNames {
             guard let mark = try? await store.attemptedThrough(sink: name) else { continue }
@@ -361,7 +361,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     ///
     /// `countDelivered: false` leaves `delivered` at 0 and the gauges alone: the backlog figures
     /// cost what the backlog holds, the delivered count what the whole archive holds.
-    public func status(countDelivered: Bool = true) async throws(StoreError) -> [SinkStatus] {
+    package func status(countDelivered: Bool = true) async throws(StoreError) -> [SinkStatus] {
         let figures = try await store.outboxStatistics(sinks: sinkNames, countDelivered: countDelivered)
         let now = clock()
         let pausedNow = paused.withLock { $0 }
@@ -388,7 +388,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     }
 
     /// Puts dead letters back (of one sink, or all); returns how many.
-    public func retry(sink: String?) async throws -> Int {
+    package func retry(sink: String?) async throws -> Int {
         if let sink, !sinkNames.contains(sink) { throw UnknownSink(name: sink, known: sinkNames) }
         let count = try await store.retryDeadLetters(sink: sink, at: clock())
         _ = try? await status()
@@ -396,7 +396,7 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     }
 
     /// Enqueues everything already stored for one sink; returns how many deliveries were added.
-    public func backfill(sink: String) async throws -> Int {
+    package func backfill(sink: String) async throws -> Int {
         guard let runner = runners.first(where: { $0.configuration.name == sink }) else {
             throw UnknownSink(name: sink, known: sinkNames)
         }
@@ -404,10 +404,10 @@ public final class SyncService: Service, Sendable, CustomStringConvertible {
     }
 
     /// A sink name that is not configured.
-    public struct UnknownSink: Error, CustomStringConvertible {
-        public let name: String
-        public let known: [String]
-        public var description: String {
+    package struct UnknownSink: Error, CustomStringConvertible {
+        package let name: String
+        package let known: [String]
+        package var description: String {
             "sink: must be one of the configured sinks (\(known.isEmpty ? "none configured" : known.joined(separator: ", "))), got \(name)"
         }
     }

@@ -12,9 +12,9 @@ import KontextCore
 /// in practice. The result, about 5.9 MB, is rounded up to whole MiB: 6 MiB, where a URL-output
 /// delivery is a few hundred bytes. A larger `webhook.maxBodyBytes` is only needed if Runware's
 /// output ever grows beyond the sizes in `ImageSize.kontextSizes`.
-public enum WebhookBodyLimit {
+package enum WebhookBodyLimit {
     /// The derived default, in bytes (6 MiB with today's model sizes).
-    public static let derived: Int = {
+    package static let derived: Int = {
         let rowBytes = ImageSize.kontextSizes.map { (4 * $0.width + 1) * $0.height }.max() ?? 0
         let png = rowBytes + (rowBytes / 65_535 + 1) * 5 + 1024
         let base64 = (png + 2) / 3 * 4

@@ -18,7 +18,7 @@ import Logging
 /// in the same write that finds an unknown task (404), and only then answered 200. A repeated
 /// delivery of a known result answers 200 and stores nothing new. Storage trouble answers 503
 /// with `Retry-After`, never 200.
-public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
+package struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
     private static let prefix = "/webhooks/runware/"
     private let store: any DeliveryStore
     private let token: WebhookToken
@@ -54,7 +54,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
 
     /// Admits a webhook POST only with the task's token; every other request is admitted without
     /// a body (none of this listener's other routes reads one).
-    public func inspect(_ request: HTTPRequest) -> HTTPHeadVerdict {
+    package func inspect(_ request: HTTPRequest) -> HTTPHeadVerdict {
         guard request.path.hasPrefix(Self.prefix) else { return .admit(maxBodyBytes: 0) }
         guard request.method == "POST" else { return .refuse(Self.postOnly(request.method)) }
         let taskUUID = String(request.path.dropFirst(Self.prefix.count)).lowercased()
@@ -72,7 +72,7 @@ public struct WebhookReceiver: HTTPResponder, HTTPHeadInspector {
     /// Answers a request `inspect` admitted. The token was checked there, once per request, so
     /// the hot path computes one HMAC: never wire this responder without its inspector (use
     /// `listener(configuration:logger:)`).
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+    package func respond(to request: HTTPRequest) async -> HTTPResponse {
         guard request.path.hasPrefix(Self.prefix) else { return await router.respond(to: request) }
         guard request.method == "POST" else { return Self.postOnly(request.method) }
         let taskUUID = String(request.path.dropFirst(Self.prefix.count)).lowercased()

@@ -7,19 +7,19 @@ import Logging
 /// so connections to the same host are kept alive between requests. Requests queue to them in FIFO
 /// order and `execute` suspends until its transfer is done. Cancelling the awaiting task aborts the
 /// transfer (or skips it if it has not started).
-public final class CurlHTTPClient: Sendable {
+package final class CurlHTTPClient: Sendable {
     /// How many transfers run at once and how the client introduces itself.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The number of worker threads, hence concurrent transfers (at least 1).
-        public var threads: Int
+        package var threads: Int
         /// The User-Agent header sent unless a request sets its own.
-        public var userAgent: String
+        package var userAgent: String
         /// Run the worker threads at the lowest CPU priority (`ThreadPriority.lowerCurrentThread`):
         /// for background transfers (downstream sync) that must yield to everything else. Default false.
-        public var lowPriority: Bool
+        package var lowPriority: Bool
 
         /// Creates a configuration; defaults: 4 threads, user agent "kontextd", normal priority.
-        public init(threads: Int = 4, userAgent: String = "kontextd", lowPriority: Bool = false) {
+        package init(threads: Int = 4, userAgent: String = "kontextd", lowPriority: Bool = false) {
             self.threads = threads
             self.userAgent = userAgent
             self.lowPriority = lowPriority
@@ -30,7 +30,7 @@ public final class CurlHTTPClient: Sendable {
     private let workers: [OwnerThread]
 
     /// Starts the worker threads.
-    public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "kontextd.http-client")) {
+    package init(configuration: Configuration = .init(), logger: Logger = Logger(label: "kontextd.http-client")) {
         let queue = self.queue
         self.workers = (0..<max(1, configuration.threads)).map { index in
             CurlWorkerThread.start(
@@ -47,7 +47,7 @@ public final class CurlHTTPClient: Sendable {
     ///
     /// Throws `HTTPClientError` when no complete response arrived; its `outcomeUnknown` says whether
     /// the server may have received the request anyway. After `shutdown()` it throws `.other`.
-    public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
+    package func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
         let cancellation = CancellationFlag()
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -66,13 +66,13 @@ public final class CurlHTTPClient: Sendable {
 
     /// Stops accepting requests without waiting: queued and running transfers still finish and
     /// the threads then exit on their own. For `defer` in code that cannot await.
-    public func close() {
+    package func close() {
         queue.close()
     }
 
     /// Stops accepting requests, lets queued and running transfers finish, then waits for the
     /// threads to exit. Suspends, never blocks a thread of the concurrency pool.
-    public func shutdown() async {
+    package func shutdown() async {
         queue.close()
         for thread in workers {
             await thread.join()

@@ -1,7 +1,7 @@
 /// Why a `CurlHTTPClient` request produced no response, and whether the server may have acted on it.
-public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+package struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The class of failure, coarse enough for retry decisions.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         /// The total, connect or low-speed time limit passed.
         case timeout
         /// The TCP connection could not be made (refused, unreachable).
@@ -25,17 +25,17 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The class of failure.
-    public let kind: Kind
+    package let kind: Kind
     /// The URL of the failed request.
-    public let url: String
+    package let url: String
     /// curl's error buffer text followed by the CURLcode name, or the client's own explanation.
-    public let message: String
+    package let message: String
     /// True when the request may have reached the server (timeout/receive errors after sending):
     /// callers must treat the outcome as unknown.
-    public var outcomeUnknown: Bool
+    package var outcomeUnknown: Bool
 
     /// Creates an error; used by the client and by test doubles.
-    public init(kind: Kind, url: String, message: String, outcomeUnknown: Bool) {
+    package init(kind: Kind, url: String, message: String, outcomeUnknown: Bool) {
         self.kind = kind
         self.url = url
         self.message = message
@@ -44,7 +44,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
 
     /// "<kind> for <url>: <message>", plus a note when the outcome is unknown. The URL's query is
     /// left out: descriptions end up in logs, and a query can carry a token.
-    public var description: String {
+    package var description: String {
         "\(kind.rawValue) for \(QueryRedaction.redacting(url)): \(message)" + (outcomeUnknown ? " (request may have reached the server)" : "")
     }
 }

@@ -6,14 +6,14 @@
 /// admitted request, and the body cap can be chosen per request. Properties of a whole listener
 /// (authentication, browser safety) belong here rather than in each route, so routes added later
 /// inherit them.
-public protocol HTTPHeadInspector: Sendable {
+package protocol HTTPHeadInspector: Sendable {
     /// The verdict on `request`, whose `body` is still empty. Runs on an event loop: it must not
     /// block and should be cheap.
     func inspect(_ request: HTTPRequest) -> HTTPHeadVerdict
 }
 
 /// What an `HTTPHeadInspector` decided about a request head.
-public enum HTTPHeadVerdict: Sendable {
+package enum HTTPHeadVerdict: Sendable {
     /// Read the body, up to `maxBodyBytes` (nil: the server's own cap; a larger value is lowered
     /// to the server's cap), then call the responder.
     case admit(maxBodyBytes: Int?)

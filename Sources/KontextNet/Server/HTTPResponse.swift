@@ -2,23 +2,23 @@
 ///
 /// The server sets Content-Length and Connection itself; values for those names given here are ignored,
 /// except that `Connection: close` closes the connection after the response.
-public struct HTTPResponse: Sendable {
+package struct HTTPResponse: Sendable {
     /// The status code.
-    public var status: Int
+    package var status: Int
     /// Header fields to send, in order.
-    public var headers: [HTTPHeader]
+    package var headers: [HTTPHeader]
     /// The whole body.
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// Creates a response.
-    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+    package init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
     /// A response whose body is already-encoded JSON, with `Content-Type: application/json`.
-    public static func json(status: Int, body: [UInt8], extraHeaders: [HTTPHeader] = []) -> HTTPResponse {
+    package static func json(status: Int, body: [UInt8], extraHeaders: [HTTPHeader] = []) -> HTTPResponse {
         HTTPResponse(
             status: status, headers: [HTTPHeader(name: "Content-Type", value: "application/json")] + extraHeaders,
             body: body)
@@ -26,7 +26,7 @@ public struct HTTPResponse: Sendable {
 
     /// The error body every kontextd endpoint uses: `{"error":{"code":code,"message":message}}`,
     /// both strings JSON-escaped.
-    public static func error(status: Int, code: String, message: String, extraHeaders: [HTTPHeader] = []) -> HTTPResponse {
+    package static func error(status: Int, code: String, message: String, extraHeaders: [HTTPHeader] = []) -> HTTPResponse {
         let text = "{\"error\":{\"code\":\(JSONStringLiteral.encode(code)),\"message\":\(JSONStringLiteral.encode(message))}}"
         return json(status: status, body: Array(text.utf8), extraHeaders: extraHeaders)
     }

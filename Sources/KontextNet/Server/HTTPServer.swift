@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// The Runware simulator runs on this same server through `HTTPFaultingResponder`, the hook that
 /// lets a response be delivered damaged (cut short, stalled, held, dropped).
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
     private enum State: Sendable {
         case created
         case starting
@@ -34,7 +34,7 @@ public final class HTTPServer: Sendable {
 
     /// Creates a server that is not yet listening; call `start()`. With an `inspector`, every
     /// request head is put to it before its body is read.
-    public convenience init(
+    package convenience init(
         configuration: HTTPServerConfiguration, responder: any HTTPResponder, inspector: (any HTTPHeadInspector)? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) {
@@ -72,7 +72,7 @@ public final class HTTPServer: Sendable {
     package var bufferedBytes: Int { budget.inUse }
 
     /// The bound port while running, else nil.
-    public var port: Int? {
+    package var port: Int? {
         state.withLock { state in
             if case .running(_, let port) = state { return port }
             return nil
@@ -82,7 +82,7 @@ public final class HTTPServer: Sendable {
     /// Binds and starts accepting connections; returns the bound port (the ephemeral one when configured with 0).
     ///
     /// Throws `HTTPServerError.alreadyStarted` when called twice, or NIO's error when binding fails.
-    public func start() async throws -> Int {
+    package func start() async throws -> Int {
         let name = self.configuration.name
         try state.withLock { state in
             guard case .created = state else { throw HTTPServerError.alreadyStarted(name: name) }
@@ -148,7 +148,7 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, lets every in-flight response finish (up to `stopGracePeriod`), then closes
     /// all connections. With a grace period of 0 every connection closes at once (the simulator:
     /// stalled and held answers end).
-    public func stop() async {
+    package func stop() async {
         let listener: (any Channel)? = state.withLock { state in
             defer { state = .stopped }
             if case .running(let channel, _) = state { return channel }
@@ -173,7 +173,7 @@ public final class HTTPServer: Sendable {
 }
 
 /// Why `HTTPServer.start()` refused to run.
-public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
+package enum HTTPServerError: Error, Sendable, CustomStringConvertible {
     /// `start()` was called on a server that was already started (or stopped).
     case alreadyStarted(name: String)
     /// `stop()` ran while `start()` was binding, so the server did not start.
@@ -182,7 +182,7 @@ public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
     case connectionLimit(name: String)
 
     /// A sentence naming the server and the problem.
-    public var description: String {
+    package var description: String {
         switch self {
         case .alreadyStarted(let name): "HTTP server \(name) was already started; create a new one"
         case .stopped(let name): "HTTP server \(name) was stopped while starting"
@@ -195,7 +195,7 @@ public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
 ///
 /// Called concurrently for requests on different connections; requests on one connection are
 /// answered in order, one at a time.
-public protocol HTTPResponder: Sendable {
+package protocol HTTPResponder: Sendable {
     /// The response to `request`. Never throws: failures are responses (e.g. 500 JSON errors).
     func respond(to request: HTTPRequest) async -> HTTPResponse
 }

@@ -3,9 +3,9 @@
 /// No matching path answers 404 `not_found`; a matching path without the method answers 405
 /// `method_not_allowed` with an `Allow` header. When several patterns match, the one with the most
 /// literal segments wins, then the one added first. HEAD falls back to a GET route (body dropped by the server).
-public struct Router: HTTPResponder {
+package struct Router: HTTPResponder {
     /// Handles one routed request; receives the values captured by the pattern's `:name` segments.
-    public typealias Handler = @Sendable (HTTPRequest, RouteParameters) async -> HTTPResponse
+    package typealias Handler = @Sendable (HTTPRequest, RouteParameters) async -> HTTPResponse
 
     private struct Route: Sendable {
         let method: String
@@ -16,16 +16,16 @@ public struct Router: HTTPResponder {
     private var routes: [Route] = []
 
     /// Creates a router with no routes (every request answers 404).
-    public init() {}
+    package init() {}
 
     /// Adds a route; `method` is compared case-insensitively, `pattern` is like "/webhooks/runware/:taskUUID".
-    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+    package mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         routes.append(Route(method: method.uppercased(), pattern: RoutePattern(pattern), handler: handler))
     }
 
     /// True when a route answers `method` on the path of `uri` (HEAD counting as GET): what the
     /// request would reach rather than a 404 or 405.
-    public func routes(method: String, uri: String) -> Bool {
+    package func routes(method: String, uri: String) -> Bool {
         let rawPath = PercentDecoding.rawPath(of: uri)
         let wanted = method.uppercased()
         return routes.contains { route in
@@ -34,7 +34,7 @@ public struct Router: HTTPResponder {
     }
 
     /// Runs the best matching route's handler, or answers 404/405 as JSON.
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+    package func respond(to request: HTTPRequest) async -> HTTPResponse {
         let rawPath = PercentDecoding.rawPath(of: request.uri)
         let matches = routes.compactMap { route in route.pattern.match(rawPath: rawPath).map { (route, $0) } }
         guard !matches.isEmpty else {
@@ -108,16 +108,16 @@ struct RoutePattern: Sendable {
 }
 
 /// The values captured by a route pattern's `:name` segments, percent-decoded.
-public struct RouteParameters: Sendable {
+package struct RouteParameters: Sendable {
     private let values: [String: String]
 
     /// Creates parameters from captured values; the router builds these, tests may too.
-    public init(_ values: [String: String] = [:]) {
+    package init(_ values: [String: String] = [:]) {
         self.values = values
     }
 
     /// The value captured for `:name`, or nil when the pattern has no such segment.
-    public subscript(_ name: String) -> String? {
+    package subscript(_ name: String) -> String? {
         values[name]
     }
 }

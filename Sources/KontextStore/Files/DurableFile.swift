@@ -11,14 +11,14 @@ import Darwin
 /// `removeFiles(in:)` deletes at start-up — never a half-written file under the real name.
 ///
 /// The image store and the directory sink both write this way.
-public enum DurableFile {
+package enum DurableFile {
     /// Writes `bytes` durably at `target`. `temporaryDirectory` must be on the same file system;
     /// directories between `root` (which must exist) and the target are created as needed.
     ///
     /// `durable: false` keeps the temporary file and the rename (never a half-written file under
     /// the real name) but skips every fsync: for derived data that is checked when read and made
     /// again when missing (thumbnails).
-    public static func write(
+    package static func write(
         _ bytes: [UInt8], to target: String, temporaryDirectory: String, below root: String, durable: Bool = true
     ) throws(ImageFileError) {
         guard let slash = target.lastIndex(of: "/") else {
@@ -39,7 +39,7 @@ public enum DurableFile {
     }
 
     /// Creates `directory` and every missing one between `root` and it, each made durable in its parent.
-    public static func makeDirectories(_ directory: String, below root: String, durable: Bool = true) throws(ImageFileError) {
+    package static func makeDirectories(_ directory: String, below root: String, durable: Bool = true) throws(ImageFileError) {
         var status = stat()
         if stat(directory, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR { return }
         guard directory.hasPrefix(root + "/") else {
@@ -55,7 +55,7 @@ public enum DurableFile {
 
     /// Creates one directory (an existing directory is fine); with `syncParent`, fsyncs its
     /// parent so the new entry itself is durable before files are renamed into it.
-    public static func makeDirectory(_ path: String, syncParent: Bool = false) throws(ImageFileError) {
+    package static func makeDirectory(_ path: String, syncParent: Bool = false) throws(ImageFileError) {
         // 0700: images are the user's data; the daemon alone reads them (the admin API serves them).
         if mkdir(path, 0o700) == 0 {
             if syncParent, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
@@ -71,7 +71,7 @@ public enum DurableFile {
     }
 
     /// fsyncs a directory, making the names in it durable.
-    public static func syncDirectory(_ path: String) throws(ImageFileError) {
+    package static func syncDirectory(_ path: String) throws(ImageFileError) {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ImageFileError(path: path, operation: "open", errno: errno) }
         defer { close(descriptor) }
@@ -79,7 +79,7 @@ public enum DurableFile {
     }
 
     /// Reads a whole file.
-    public static func read(path: String) throws(ImageFileError) -> [UInt8] {
+    package static func read(path: String) throws(ImageFileError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ImageFileError(path: path, operation: "open", errno: errno) }
         defer { close(descriptor) }
@@ -106,13 +106,13 @@ public enum DurableFile {
     }
 
     /// Whether a regular file exists at `path`.
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Removes a file and makes the removal durable; a missing file is fine.
-    public static func remove(_ path: String) throws(ImageFileError) {
+    package static func remove(_ path: String) throws(ImageFileError) {
         guard unlink(path) == 0 else {
             if errno == ENOENT { return }
             throw ImageFileError(path: path, operation: "unlink", errno: errno)
@@ -121,7 +121,7 @@ public enum DurableFile {
     }
 
     /// Deletes every file in `directory` (temporary files an interrupted write left); returns how many.
-    public static func removeFiles(in directory: String) throws(ImageFileError) -> Int {
+    package static func removeFiles(in directory: String) throws(ImageFileError) -> Int {
         guard let handle = opendir(directory) else {
             throw ImageFileError(path: directory, operation: "opendir", errno: errno)
         }

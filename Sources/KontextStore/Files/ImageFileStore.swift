@@ -11,15 +11,15 @@ import Darwin
 /// directories are fsynced, so after `store` returns the file exists whole or not at all, even
 /// across power loss. The name is the SHA-256 the caller computed of the bytes, so an existing
 /// file with that name and size is the same image and is not rewritten.
-public struct ImageFileStore: Sendable {
+package struct ImageFileStore: Sendable {
     /// The root directory.
-    public let root: String
+    package let root: String
     private var imagesDirectory: String { root + "/images" }
     private var temporaryDirectory: String { root + "/tmp" }
     private var thumbnailsDirectory: String { root + "/thumbnails" }
 
     /// Opens (creating as needed) the store under `root`, with its `images` and `tmp` directories.
-    public init(root: String) throws(ImageFileError) {
+    package init(root: String) throws(ImageFileError) {
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.root = root
@@ -30,12 +30,12 @@ public struct ImageFileStore: Sendable {
     }
 
     /// The path where the image with this digest and extension lives (whether or not it exists).
-    public func path(sha256: String, fileExtension: String) -> String {
+    package func path(sha256: String, fileExtension: String) -> String {
         Self.path(in: imagesDirectory, sha256: sha256, fileExtension: fileExtension)
     }
 
     /// The path where the thumbnail (JPEG) with this digest lives (whether or not it exists).
-    public func thumbnailPath(sha256: String) -> String {
+    package func thumbnailPath(sha256: String) -> String {
         Self.path(in: thumbnailsDirectory, sha256: sha256, fileExtension: "jpg")
     }
 
@@ -50,7 +50,7 @@ public struct ImageFileStore: Sendable {
     ///
     /// `sha256` must be the 64-character hex digest of `bytes` (the caller has computed it to
     /// verify the image); `fileExtension` is letters and digits only.
-    public func store(_ bytes: [UInt8], sha256: String, fileExtension: String) throws(ImageFileError) -> String {
+    package func store(_ bytes: [UInt8], sha256: String, fileExtension: String) throws(ImageFileError) -> String {
         try place(bytes, sha256: sha256, fileExtension: fileExtension, to: imagesDirectory, durable: true)
     }
 
@@ -59,12 +59,12 @@ public struct ImageFileStore: Sendable {
     /// Temporary file and rename, but no fsync: a thumbnail is derived from an image that is
     /// durable, is checked against its SHA-256 when read, and is made again when missing or
     /// damaged — so ingestion does not pay two more fsyncs per image for it.
-    public func storeThumbnail(_ bytes: [UInt8], sha256: String) throws(ImageFileError) -> String {
+    package func storeThumbnail(_ bytes: [UInt8], sha256: String) throws(ImageFileError) -> String {
         try place(bytes, sha256: sha256, fileExtension: "jpg", to: thumbnailsDirectory, durable: false)
     }
 
     /// Removes a thumbnail found damaged, so it can be written again under the same digest.
-    public func removeThumbnail(sha256: String) {
+    package func removeThumbnail(sha256: String) {
         unlink(thumbnailPath(sha256: sha256))
     }
 
@@ -89,12 +89,12 @@ public struct ImageFileStore: Sendable {
     }
 
     /// Reads a whole file.
-    public func read(path: String) throws(ImageFileError) -> [UInt8] {
+    package func read(path: String) throws(ImageFileError) -> [UInt8] {
         try DurableFile.read(path: path)
     }
 
     /// Deletes files left in `tmp/` by an interrupted write (call at startup); returns how many.
-    public func removeTemporaryFiles() throws(ImageFileError) -> Int {
+    package func removeTemporaryFiles() throws(ImageFileError) -> Int {
         try DurableFile.removeFiles(in: temporaryDirectory)
     }
 
@@ -108,18 +108,18 @@ public struct ImageFileStore: Sendable {
 #endif
 
 /// A file-system failure in the image store: which path, which operation, and the system's reason.
-public struct ImageFileError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ImageFileError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The file or directory concerned.
-    public let path: String
+    package let path: String
     /// The operation that failed (`open`, `write`, `fsync`, `rename`, `mkdir`, `read`...).
-    public let operation: String
+    package let operation: String
     /// The `errno` value (0 when the failure is not a system call's).
-    public let code: Int32
+    package let code: Int32
     /// The reason in words: `strerror(errno)`, or what was wrong.
-    public let reason: String
+    package let reason: String
 
     /// Creates an error from an `errno` value.
-    public init(path: String, operation: String, errno code: Int32) {
+    package init(path: String, operation: String, errno code: Int32) {
         self.path = path
         self.operation = operation
         self.code = code
@@ -127,7 +127,7 @@ public struct ImageFileError: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     /// Creates an error that is not a system call's (for example a malformed digest).
-    public init(path: String, operation: String, reason: String) {
+    package init(path: String, operation: String, reason: String) {
         self.path = path
         self.operation = operation
         self.code = 0
@@ -135,8 +135,8 @@ public struct ImageFileError: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     /// True when the disk is full or the quota exhausted: the image is fine, space is not.
-    public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
+    package var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 
     /// `<operation> <path>: <reason>`, for logs and error answers.
-    public var description: String { "\(operation) \(path): \(reason)" }
+    package var description: String { "\(operation) \(path): \(reason)" }
 }

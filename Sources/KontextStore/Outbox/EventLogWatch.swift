@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// A version number plus waiters: `wait(since:)` returns at once when the version moved since
 /// the caller last looked, so a commit between a reader's query and its wait is never missed.
-public final class EventLogWatch: Sendable {
+package final class EventLogWatch: Sendable {
     private struct State {
         var version: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
@@ -13,13 +13,13 @@ public final class EventLogWatch: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// The current version; pass it to `wait(since:)` after reading the log.
-    public var version: UInt64 { state.withLock { $0.version } }
+    package var version: UInt64 { state.withLock { $0.version } }
 
     /// Records that events were committed and wakes every waiter.
-    public func advance() {
+    package func advance() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.version &+= 1
             defer { state.waiters.removeAll() }
@@ -29,7 +29,7 @@ public final class EventLogWatch: Sendable {
     }
 
     /// Returns when the version moves past `version`, after `timeout`, or on cancellation.
-    public func wait(since version: UInt64, timeout: Duration) async {
+    package func wait(since version: UInt64, timeout: Duration) async {
         let id = state.withLock { state -> UInt64? in
             guard state.version == version else { return nil }
             state.nextID &+= 1

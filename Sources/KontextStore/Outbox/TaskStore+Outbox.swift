@@ -17,7 +17,7 @@ extension TaskStore {
     // MARK: The pull feed
 
     /// Events after the cursor `after` (an event id; 0 for the beginning), oldest first, at most `limit`.
-    public func events(after: Int64, limit: Int) async throws(StoreError) -> [EventRecord] {
+    package func events(after: Int64, limit: Int) async throws(StoreError) -> [EventRecord] {
         try await read("events") { (db) throws(StoreError) -> [EventRecord] in
             try db.query(
                 "SELECT \(Self.eventColumns) FROM events e WHERE e.id > ? ORDER BY e.id LIMIT ?",
@@ -28,7 +28,7 @@ extension TaskStore {
 
     /// The newest event a delivery attempt to `sink` was ever started for (0 when none was):
     /// deliveries of events up to it may have reached the sink in an earlier process.
-    public func attemptedThrough(sink: String) async throws(StoreError) -> Int64 {
+    package func attemptedThrough(sink: String) async throws(StoreError) -> Int64 {
         try await read("attemptedThrough") { (db) throws(StoreError) -> Int64 in
             try db.queryFirst(
                 "SELECT attempted_through FROM sink_progress WHERE sink = ?", [.text(sink)]
@@ -37,7 +37,7 @@ extension TaskStore {
     }
 
     /// Records, before the attempts start, that deliveries to `sink` up to event `eventID` are being attempted.
-    public func raiseAttemptedThrough(sink: String, to eventID: Int64) async throws(StoreError) {
+    package func raiseAttemptedThrough(sink: String, to eventID: Int64) async throws(StoreError) {
         try await write("raiseAttemptedThrough") { (db) throws(StoreError) in
             _ = try db.run(
                 """
@@ -50,7 +50,7 @@ extension TaskStore {
     // MARK: Delivery
 
     /// Deliveries for `sink` that are due at `now`, oldest event first, at most `limit`.
-    public func dueDeliveries(sink: String, now: Double, limit: Int) async throws(StoreError) -> [OutboxEntry] {
+    package func dueDeliveries(sink: String, now: Double, limit: Int) async throws(StoreError) -> [OutboxEntry] {
         try await read("dueDeliveries") { (db) throws(StoreError) -> [OutboxEntry] in
             try db.query(
                 """
@@ -71,7 +71,7 @@ extension TaskStore {
     }
 
     /// When the next waiting delivery for `sink` is due; nil when none waits.
-    public func nextDeliveryTime(sink: String) async throws(StoreError) -> Double? {
+    package func nextDeliveryTime(sink: String) async throws(StoreError) -> Double? {
         try await read("nextDeliveryTime") { (db) throws(StoreError) -> Double? in
             try db.queryFirst(
                 "SELECT MIN(next_attempt_at) AS next FROM outbox WHERE sink = ? AND state = 'pending'", [.text(sink)]
@@ -80,7 +80,7 @@ extension TaskStore {
     }
 
     /// Records that `sink` confirmed these events.
-    public func markDelivered(sink: String, eventIDs: [Int64], at time: Double) async throws(StoreError) {
+    package func markDelivered(sink: String, eventIDs: [Int64], at time: Double) async throws(StoreError) {
         guard !eventIDs.isEmpty else { return }
         try await write("markDelivered") { (db) throws(StoreError) in
             for id in eventIDs {
@@ -92,7 +92,7 @@ extension TaskStore {
     }
 
     /// Records a failed attempt: the delivery waits until `retryAt`, or becomes a dead letter when nil.
-    public func recordFailedDelivery(
+    package func recordFailedDelivery(
         sink: String, eventID: Int64, retryAt: Double?, reason: String, at time: Double
     ) async throws(StoreError) {
         try await write("recordFailedDelivery") { (db) throws(StoreError) in
@@ -112,7 +112,7 @@ extension TaskStore {
     /// Puts dead letters back in line (every sink's when `sink` is nil) with their attempts reset;
     /// returns how many.
     @discardableResult
-    public func retryDeadLetters(sink: String?, at time: Double) async throws(StoreError) -> Int {
+    package func retryDeadLetters(sink: String?, at time: Double) async throws(StoreError) -> Int {
         let count = try await write("retryDeadLetters") { (db) throws(StoreError) -> Int in
             if let sink {
                 return try db.run(
@@ -133,7 +133,7 @@ extension TaskStore {
     /// recording `image.stored` events for images stored before the event log existed. Returns
     /// how many deliveries were added. A sink added later catches up this way.
     @discardableResult
-    public func backfill(_ sink: SinkSubscription, at time: Double) async throws(StoreError) -> Int {
+    package func backfill(_ sink: SinkSubscription, at time: Double) async throws(StoreError) -> Int {
         let outbox = self.outbox
         let added = try await write("backfill") { [outbox] (db) throws(StoreError) -> Int in
             let missing = try db.query(
@@ -169,7 +169,7 @@ extension TaskStore {
     /// it costs what the backlog holds. `delivered` has to walk the sink's rows (~0.1 s per
     /// million), so a caller that shows only the backlog (the dashboard's health panel) passes
     /// `countDelivered: false` and gets 0 there.
-    public func outboxStatistics(sinks: [String], countDelivered: Bool = true) async throws(StoreError) -> [String: OutboxStatistics] {
+    package func outboxStatistics(sinks: [String], countDelivered: Bool = true) async throws(StoreError) -> [String: OutboxStatistics] {
         try await read("outboxStatistics") { (db) throws(StoreError) -> [String: OutboxStatistics] in
             var figures: [String: OutboxStatistics] = [:]
             for sink in sinks {
@@ -216,7 +216,7 @@ extension TaskStore {
 
     /// Stored images older than `storedBefore` whose `image.stored` event every one of `sinks`
     /// has confirmed, and whose local file is still there; at most `limit`.
-    public func releasableImages(storedBefore: Double, sinks: [String], limit: Int) async throws(StoreError) -> [ReleasableImage] {
+    package func releasableImages(storedBefore: Double, sinks: [String], limit: Int) async throws(StoreError) -> [ReleasableImage] {
         guard !sinks.isEmpty else { return [] }
         let placeholders = Array(repeating: "?", count: sinks.count).joined(separator: ", ")
         return try await read("releasableImages") { (db) throws(StoreError) -> [ReleasableImage] in
@@ -235,7 +235,7 @@ extension TaskStore {
 
     /// Records that a result's local file is released; returns true when no other kept result
     /// shares the (content-addressed) file, so it may be deleted.
-    public func releaseLocalImage(imageUUID: String, at time: Double) async throws(StoreError) -> Bool {
+    package func releaseLocalImage(imageUUID: String, at time: Double) async throws(StoreError) -> Bool {
         try await write("releaseLocalImage") { (db) throws(StoreError) -> Bool in
             guard let path = try db.queryFirst(
                 "SELECT path FROM results WHERE image_uuid = ? AND local_deleted_at IS NULL", [.text(imageUUID)],

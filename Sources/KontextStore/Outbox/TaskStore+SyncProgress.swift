@@ -2,29 +2,29 @@ import KontextCore
 
 /// Where one event of a task stands with one sink: what the task page and `GET /v1/tasks/{uuid}`
 /// show per result ("where each was synced").
-public struct SinkDeliveryRecord: Sendable, Hashable {
+package struct SinkDeliveryRecord: Sendable, Hashable {
     /// The sink's name from `sync.sinks`.
-    public var sink: String
+    package var sink: String
     /// The event's log position.
-    public var eventID: Int64
-    public var eventType: DownstreamEventType
+    package var eventID: Int64
+    package var eventType: DownstreamEventType
     /// The image, for `image.stored`.
-    public var imageUUID: String?
+    package var imageUUID: String?
     /// When the event was recorded (for `image.stored`, when the image was stored: the time an
     /// object key template renders `{yyyy}`/`{mm}`/`{dd}` from).
-    public var eventCreatedAt: Double
+    package var eventCreatedAt: Double
     /// `pending`, `delivered` or `dead`, as the outbox row says.
-    public var state: OutboxState
+    package var state: OutboxState
     /// Failed attempts so far.
-    public var attempts: Int
+    package var attempts: Int
     /// The last failure's reason (cleared on delivery).
-    public var lastError: String?
+    package var lastError: String?
     /// When the row last changed: for a delivered row, when the sink confirmed it.
-    public var updatedAt: Double
+    package var updatedAt: Double
     /// For a pending row, when it is tried next.
-    public var nextAttemptAt: Double
+    package var nextAttemptAt: Double
 
-    public init(
+    package init(
         sink: String, eventID: Int64, eventType: DownstreamEventType, imageUUID: String?, eventCreatedAt: Double,
         state: OutboxState, attempts: Int, lastError: String?, updatedAt: Double, nextAttemptAt: Double
     ) {
@@ -42,13 +42,13 @@ public struct SinkDeliveryRecord: Sendable, Hashable {
 }
 
 /// The state column of an outbox row.
-public enum OutboxState: String, Sendable, Hashable, CaseIterable {
+package enum OutboxState: String, Sendable, Hashable, CaseIterable {
     case pending, delivered, dead
 }
 
 /// What the task page and the task's JSON need of the outbox: one task's deliveries per sink.
 /// Consumers: `DashboardRoutes`, `AdminAPI` (through `SyncService`).
-public protocol SyncProgressStore: Sendable {
+package protocol SyncProgressStore: Sendable {
     /// Every outbox row of `taskUUID`'s events for the given sinks, in event order then sink order.
     func deliveries(ofTask taskUUID: String, sinks: [String]) async throws(StoreError) -> [SinkDeliveryRecord]
 }
@@ -58,7 +58,7 @@ extension TaskStore: SyncProgressStore {
     /// of tasks and events): the task's events through `events_once` (type, task_uuid, …) — one
     /// lookup per event type — and each event's row per sink through the outbox's primary key
     /// (sink, event_id). Sinks no longer configured are left out; so is everything when none is.
-    public func deliveries(ofTask taskUUID: String, sinks: [String]) async throws(StoreError) -> [SinkDeliveryRecord] {
+    package func deliveries(ofTask taskUUID: String, sinks: [String]) async throws(StoreError) -> [SinkDeliveryRecord] {
         guard !sinks.isEmpty else { return [] }
         let sinkList = Array(sinks.prefix(200))
         let parameters = Self.deliveriesParameters(taskUUID: taskUUID, sinks: sinkList)

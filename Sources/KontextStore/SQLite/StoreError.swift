@@ -7,9 +7,9 @@ import KontextCore
 /// codes, SQLite's own message (`sqlite3_errmsg`), the SQL that failed and the operation that
 /// ran it. Domain failures (a missing row, a row that cannot be decoded, a transition the task
 /// state machine forbids, a closed store) have their own kinds and say which record they concern.
-public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure this is.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// SQLite reported an error; `resultCode` and `extendedResultCode` say which.
         case sqlite
         /// The record the operation needs does not exist.
@@ -25,20 +25,20 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The kind of failure.
-    public let kind: Kind
+    package let kind: Kind
     /// The primary SQLite result code (`SQLITE_FULL`, `SQLITE_READONLY`...), for `.sqlite` errors.
-    public let resultCode: Int32?
+    package let resultCode: Int32?
     /// The extended SQLite result code (`SQLITE_IOERR_FSYNC`...), for `.sqlite` errors.
-    public let extendedResultCode: Int32?
+    package let extendedResultCode: Int32?
     /// What went wrong, in words: SQLite's message, or which record and value are concerned.
-    public let message: String
+    package let message: String
     /// The SQL statement that failed, when there is one.
-    public let sql: String?
+    package let sql: String?
     /// The operation that failed (`open`, `prepare`, `step`, `commit`, `enqueue`...).
-    public let operation: String
+    package let operation: String
 
     /// Creates an error; most code uses the static constructors below.
-    public init(
+    package init(
         kind: Kind, resultCode: Int32? = nil, extendedResultCode: Int32? = nil,
         message: String, sql: String? = nil, operation: String
     ) {
@@ -51,7 +51,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// An SQLite error from an extended result code (as returned with extended codes enabled).
-    public static func sqlite(
+    package static func sqlite(
         code: Int32, message: String, sql: String?, operation: String
     ) -> StoreError {
         StoreError(
@@ -60,12 +60,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A record that the operation needs and that does not exist.
-    public static func notFound(_ what: String, key: String, operation: String) -> StoreError {
+    package static func notFound(_ what: String, key: String, operation: String) -> StoreError {
         StoreError(kind: .notFound, message: "\(what) \(key) not found", operation: operation)
     }
 
     /// A stored value that cannot be decoded: names the table, column and value.
-    public static func corruptRecord(
+    package static func corruptRecord(
         table: String, column: String, value: String, operation: String
     ) -> StoreError {
         StoreError(
@@ -75,7 +75,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A transition the task state machine refused, for the named task.
-    public static func invalidTransition(
+    package static func invalidTransition(
         _ transition: InvalidTransition, taskUUID: String, operation: String
     ) -> StoreError {
         StoreError(
@@ -84,21 +84,21 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// An argument the store cannot accept.
-    public static func invalidInput(_ message: String, operation: String) -> StoreError {
+    package static func invalidInput(_ message: String, operation: String) -> StoreError {
         StoreError(kind: .invalidInput, message: message, operation: operation)
     }
 
     /// The store is closed.
-    public static func closed(operation: String) -> StoreError {
+    package static func closed(operation: String) -> StoreError {
         StoreError(kind: .closed, message: "the store is closed", operation: operation)
     }
 
     /// True when the disk is full (`SQLITE_FULL`): the data is fine, space must be freed.
-    public var isDiskFull: Bool { kind == .sqlite && resultCode == SQLITE_FULL }
+    package var isDiskFull: Bool { kind == .sqlite && resultCode == SQLITE_FULL }
 
     /// True when the database cannot be written at all: read-only file or file system,
     /// or an I/O error (`SQLITE_READONLY`, `SQLITE_IOERR`, `SQLITE_CANTOPEN`, `SQLITE_PERM`).
-    public var isReadOnly: Bool {
+    package var isReadOnly: Bool {
         guard kind == .sqlite, let code = resultCode else { return false }
         return code == SQLITE_READONLY || code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_PERM
     }
@@ -107,15 +107,15 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     ///
     /// A caller that sees this should answer "try again later" (HTTP 503) rather than blame
     /// the input; `isDiskFull` and `isReadOnly` say which of the two it is.
-    public var isStorageUnavailable: Bool { isDiskFull || isReadOnly }
+    package var isStorageUnavailable: Bool { isDiskFull || isReadOnly }
 
     /// True when another connection held a lock longer than the busy timeout.
-    public var isBusy: Bool {
+    package var isBusy: Bool {
         kind == .sqlite && (resultCode == SQLITE_BUSY || resultCode == SQLITE_LOCKED)
     }
 
     /// One line with the kind, codes, operation, message and SQL, for logs.
-    public var description: String {
+    package var description: String {
         var text: String
         switch kind {
         case .sqlite:

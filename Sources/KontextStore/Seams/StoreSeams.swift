@@ -8,14 +8,14 @@ import KontextCore
 
 /// What the admin API's intake needs: record a task, idempotently by UUID.
 /// Consumer: `AdminAPI` (Daemon/Intake/).
-public protocol TaskIntakeStore: Sendable {
+package protocol TaskIntakeStore: Sendable {
     /// Records a new task as queued, or reports what already exists under its UUID.
     func enqueue(_ task: NewTask) async throws(StoreError) -> EnqueueOutcome
 }
 
 /// What status reads need: tasks, results and counts, each read in one consistent snapshot.
 /// Consumers: `AdminAPI` (`/v1/tasks`, `/v1/images`, `/healthz`), the CLI's local commands.
-public protocol TaskStatusStore: Sendable {
+package protocol TaskStatusStore: Sendable {
     /// A task with its results and errors; nil when unknown.
     func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail?
     /// A page of tasks, optionally only those in `state`; `after` is the previous page's cursor;
@@ -36,7 +36,7 @@ public protocol TaskStatusStore: Sendable {
 /// What recording a delivery needs: results and failures for one task, committed before the
 /// caller answers anyone. Consumers: `WebhookReceiver` (Daemon/Webhooks/), and through the
 /// protocols below the submission worker and the reconciler.
-public protocol DeliveryStore: Sendable {
+package protocol DeliveryStore: Sendable {
     /// Records one delivery in one transaction and moves the task as `TaskTransitions.afterDelivery`
     /// says; items of the body that could not be read are kept beside the task (once each).
     func recordDelivery(
@@ -47,7 +47,7 @@ public protocol DeliveryStore: Sendable {
 
 extension DeliveryStore {
     /// Records one delivery in which every item was understood.
-    public func recordDelivery(
+    package func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
         failures: [IncomingFailure], at time: Double
     ) async throws(StoreError) -> DeliveryOutcome {
@@ -59,7 +59,7 @@ extension DeliveryStore {
 
 /// What submission needs: the queue, and recording what Runware said about each send.
 /// Consumer: `SubmissionWorker` (Daemon/Runware/).
-public protocol SubmissionStore: DeliveryStore {
+package protocol SubmissionStore: DeliveryStore {
     /// Queued tasks, oldest first, at most `limit`.
     func queuedTasks(limit: Int) async throws(StoreError) -> [TaskRecord]
     /// Tasks whose last send went unanswered, to ask Runware about before sending again.
@@ -86,7 +86,7 @@ public protocol SubmissionStore: DeliveryStore {
 
 /// What reconciliation needs: overdue tasks, and recording what a poll found.
 /// Consumer: `Reconciler` (Daemon/Reconcile/).
-public protocol ReconciliationStore: DeliveryStore {
+package protocol ReconciliationStore: DeliveryStore {
     /// Submitted tasks still waiting for results, submitted and last polled before the given times.
     func overdueTasks(submittedBefore: Double, polledBefore: Double, limit: Int) async throws(StoreError) -> [TaskRecord]
     /// Records one poll of each task, whatever it found (outcome, error).
@@ -100,7 +100,7 @@ public protocol ReconciliationStore: DeliveryStore {
 
 /// What ingestion needs: pending results, what their task expects, and each outcome.
 /// Consumer: `ResultIngestor` (Daemon/Ingestion/).
-public protocol IngestionStore: Sendable {
+package protocol IngestionStore: Sendable {
     /// Results waiting to be fetched and verified, oldest first, at most `limit`.
     func pendingResults(limit: Int) async throws(StoreError) -> [ResultRecord]
     /// The task a result belongs to (its expected format and size).
@@ -121,14 +121,14 @@ public protocol IngestionStore: Sendable {
 
 extension TaskStatusStore {
     /// A page of tasks, oldest first.
-    public func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage {
+    package func tasks(state: TaskState?, limit: Int, after cursor: String?) async throws(StoreError) -> TaskPage {
         try await tasks(state: state, limit: limit, after: cursor, newestFirst: false)
     }
 }
 
 /// What spend control needs: spend so far, and holding and releasing tasks over a budget.
 /// Consumer: `SpendGate` (Daemon/Runware/), the admin API's spend figures.
-public protocol SpendStore: Sendable {
+package protocol SpendStore: Sendable {
     /// Spend for a UTC day (`yyyy-MM-dd`), in total, the recent cost per image, images on their way and held tasks.
     func spendSummary(day: String) async throws(StoreError) -> SpendSummary
     /// Held tasks, oldest first.
@@ -145,7 +145,7 @@ public protocol SpendStore: Sendable {
 
 /// What the thumbnail route needs: recording a thumbnail made after the image was stored.
 /// Consumer: `AdminAPI` (`/v1/images/{imageUUID}/thumbnail`).
-public protocol ThumbnailStore: Sendable {
+package protocol ThumbnailStore: Sendable {
     /// Records the thumbnail of a stored result.
     func setThumbnail(imageUUID: String, sha256: String) async throws(StoreError)
 }
@@ -155,7 +155,7 @@ extension TaskStore: TaskIntakeStore, TaskStatusStore, DeliveryStore, Submission
 
 /// What the pull feed (`GET /v1/events`) reads: the ordered event log and the watch that wakes
 /// a long-poll when events commit.
-public protocol EventLogStore: Sendable {
+package protocol EventLogStore: Sendable {
     /// Events after the cursor, oldest first.
     func events(after: Int64, limit: Int) async throws(StoreError) -> [EventRecord]
     /// Advanced after every commit that appended events.

@@ -1,55 +1,55 @@
 import KontextCore
 
 /// One result image as stored: what Runware announced and what became of it.
-public struct ResultRecord: Sendable, Hashable {
+package struct ResultRecord: Sendable, Hashable {
     /// Runware's image UUID (primary key).
-    public var imageUUID: String
+    package var imageUUID: String
     /// The task the image belongs to.
-    public var taskUUID: String
+    package var taskUUID: String
     /// pending / stored / failed.
-    public var state: ResultState
+    package var state: ResultState
     /// How the image was delivered: a URL, base64 data or a data URI.
-    public var sourceKind: OutputType
+    package var sourceKind: OutputType
     /// The URL or the inline data, exactly as delivered.
-    public var sourceValue: String
+    package var sourceValue: String
     /// The seed Runware reported.
-    public var seed: UInt64?
+    package var seed: UInt64?
     /// Runware's NSFW flag, when reported.
-    public var nsfw: Bool?
+    package var nsfw: Bool?
     /// The cost Runware reported, when asked for.
-    public var cost: Double?
+    package var cost: Double?
     /// The result object's raw JSON.
-    public var rawJSON: String
+    package var rawJSON: String
     /// When the result was first received.
-    public var receivedAt: Double
+    package var receivedAt: Double
     /// The verified image format, once stored.
-    public var format: OutputFormat?
+    package var format: OutputFormat?
     /// The verified width, once stored.
-    public var width: Int?
+    package var width: Int?
     /// The verified height, once stored.
-    public var height: Int?
+    package var height: Int?
     /// The stored file size in bytes.
-    public var byteSize: Int?
+    package var byteSize: Int?
     /// Lowercase hex SHA-256 of the stored bytes.
-    public var sha256: String?
+    package var sha256: String?
     /// The absolute path of the stored file.
-    public var path: String?
+    package var path: String?
     /// When the image was stored.
-    public var storedAt: Double?
+    package var storedAt: Double?
     /// Why the result failed, when it did.
-    public var failureReason: String?
+    package var failureReason: String?
     /// How many fetch attempts were made.
-    public var fetchAttempts: Int
+    package var fetchAttempts: Int
     /// How the result reached the daemon: by webhook, in the submission's response, or by the
     /// reconciler's poll (a poll that found a result means its webhook was lost: a repair).
-    public var receivedVia: DeliverySource = .webhook
+    package var receivedVia: DeliverySource = .webhook
     /// How many times a fresh image URL was fetched from Runware after the old one expired.
-    public var refetches: Int = 0
+    package var refetches: Int = 0
     /// SHA-256 of the result's thumbnail (a JPEG, content-addressed beside the images), once made.
-    public var thumbnailSHA256: String? = nil
+    package var thumbnailSHA256: String? = nil
 
     /// Creates a record (the store builds these from rows).
-    public init(
+    package init(
         imageUUID: String, taskUUID: String, state: ResultState, sourceKind: OutputType, sourceValue: String,
         seed: UInt64?, nsfw: Bool?, cost: Double?, rawJSON: String, receivedAt: Double,
         format: OutputFormat?, width: Int?, height: Int?, byteSize: Int?, sha256: String?, path: String?,
@@ -78,7 +78,7 @@ public struct ResultRecord: Sendable, Hashable {
 }
 
 /// Where one result image stands: announced, kept, or given up on.
-public enum ResultState: String, Sendable, Hashable, CaseIterable, Codable {
+package enum ResultState: String, Sendable, Hashable, CaseIterable, Codable {
     /// Announced by Runware; the image is not yet fetched and verified.
     case pending
     /// Fetched (or decoded), verified and written to the image store.
@@ -88,24 +88,24 @@ public enum ResultState: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// A verified image written to the image store, as recorded against its result.
-public struct StoredImage: Sendable, Hashable {
+package struct StoredImage: Sendable, Hashable {
     /// The verified format.
-    public var format: OutputFormat
+    package var format: OutputFormat
     /// The verified width in pixels.
-    public var width: Int
+    package var width: Int
     /// The verified height in pixels.
-    public var height: Int
+    package var height: Int
     /// The file size in bytes.
-    public var byteSize: Int
+    package var byteSize: Int
     /// Lowercase hex SHA-256 of the bytes.
-    public var sha256: String
+    package var sha256: String
     /// The absolute path of the file.
-    public var path: String
+    package var path: String
     /// SHA-256 of its thumbnail, when one was made from the pixels the verification decoded.
-    public var thumbnailSHA256: String?
+    package var thumbnailSHA256: String?
 
     /// Creates a stored-image description.
-    public init(
+    package init(
         format: OutputFormat, width: Int, height: Int, byteSize: Int, sha256: String, path: String,
         thumbnailSHA256: String? = nil
     ) {

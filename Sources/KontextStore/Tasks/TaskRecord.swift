@@ -1,63 +1,63 @@
 import KontextCore
 
 /// A task as stored: what was asked, where it stands, and when things happened.
-public struct TaskRecord: Sendable, Hashable {
+package struct TaskRecord: Sendable, Hashable {
     /// The task UUID (primary key).
-    public var taskUUID: String
+    package var taskUUID: String
     /// The current state.
-    public var state: TaskState
+    package var state: TaskState
     /// The client's canonical request JSON.
-    public var requestJSON: String
+    package var requestJSON: String
     /// Lowercase hex SHA-256 of `requestJSON`.
-    public var requestHash: String
+    package var requestHash: String
     /// The Runware payload (without `webhookURL`).
-    public var payloadJSON: String
+    package var payloadJSON: String
     /// How many results the task asks for.
-    public var numberResults: Int
+    package var numberResults: Int
     /// The requested image format.
-    public var outputFormat: OutputFormat
+    package var outputFormat: OutputFormat
     /// How Runware returns images for this task.
-    public var outputType: OutputType
+    package var outputType: OutputType
     /// The requested size, when known.
-    public var expectedSize: ImageSize?
+    package var expectedSize: ImageSize?
     /// When the task was recorded (seconds since 1970).
-    public var createdAt: Double
+    package var createdAt: Double
     /// When the record last changed.
-    public var updatedAt: Double
+    package var updatedAt: Double
     /// When Runware first acknowledged it, if it has.
-    public var submittedAt: Double?
+    package var submittedAt: Double?
     /// When it reached a final state, if it has.
-    public var finishedAt: Double?
+    package var finishedAt: Double?
     /// How many times it was acknowledged as sent to Runware.
-    public var submitAttempts: Int
+    package var submitAttempts: Int
     /// The error code that made it fail or be rejected, if any.
-    public var errorCode: String?
+    package var errorCode: String?
     /// The error message that goes with `errorCode`.
-    public var errorMessage: String?
+    package var errorMessage: String?
     /// Sends that failed without a verdict from Runware (429, 5xx, timeouts, dropped connections).
-    public var submitFailures: Int = 0
+    package var submitFailures: Int = 0
     /// True when a send may have reached Runware without its answer reaching us: before sending
     /// again, ask `getResponse` whether Runware already has the task (never pay twice).
-    public var submissionUncertain: Bool = false
+    package var submissionUncertain: Bool = false
     /// When the reconciler last asked Runware about this task.
-    public var lastPolledAt: Double? = nil
+    package var lastPolledAt: Double? = nil
     /// Why the task is held (state `held`): the budget limit its estimated cost would cross.
-    public var heldReason: String? = nil
+    package var heldReason: String? = nil
     /// How many times kontextd POSTed the task to Runware (counted before each send, so a crash
     /// mid-send still counts): `conflictTaskUUID` proves acceptance only when this was > 0 before the send.
-    public var sendCount: Int = 0
+    package var sendCount: Int = 0
     /// How many times the reconciler asked Runware about it, whatever came back.
-    public var pollCount: Int = 0
+    package var pollCount: Int = 0
     /// What the last poll found, e.g. `200: still running` or `404`.
-    public var lastPollOutcome: String? = nil
+    package var lastPollOutcome: String? = nil
     /// The last poll's error (transport error, unexpected status, unreadable body), nil when it was answered.
-    public var lastPollError: String? = nil
+    package var lastPollError: String? = nil
     /// True when `getResponse` answered `taskFailedOrNotFound` after an unanswered send and the
     /// task was sent again: a `conflictTaskUUID` then means it ran and failed, not "accepted".
-    public var resentAfterFailedOrNotFound: Bool = false
+    package var resentAfterFailedOrNotFound: Bool = false
 
     /// Creates a record (the store builds these from rows).
-    public init(
+    package init(
         taskUUID: String, state: TaskState, requestJSON: String, requestHash: String, payloadJSON: String,
         numberResults: Int, outputFormat: OutputFormat, outputType: OutputType, expectedSize: ImageSize?,
         createdAt: Double, updatedAt: Double, submittedAt: Double?, finishedAt: Double?, submitAttempts: Int,
@@ -83,18 +83,18 @@ public struct TaskRecord: Sendable, Hashable {
 }
 
 /// Everything known about one task: the task, its results and the errors reported for it.
-public struct TaskDetail: Sendable, Hashable {
+package struct TaskDetail: Sendable, Hashable {
     /// The task.
-    public var task: TaskRecord
+    package var task: TaskRecord
     /// Its results, in the order received.
-    public var results: [ResultRecord]
+    package var results: [ResultRecord]
     /// Errors reported for it, in the order recorded.
-    public var errors: [TaskErrorRecord]
+    package var errors: [TaskErrorRecord]
     /// Items of Runware bodies about it that kontextd could not read, in the order received.
-    public var unrecognised: [UnrecognisedItemRecord]
+    package var unrecognised: [UnrecognisedItemRecord]
 
     /// Creates a detail view.
-    public init(task: TaskRecord, results: [ResultRecord], errors: [TaskErrorRecord], unrecognised: [UnrecognisedItemRecord] = []) {
+    package init(task: TaskRecord, results: [ResultRecord], errors: [TaskErrorRecord], unrecognised: [UnrecognisedItemRecord] = []) {
         self.task = task
         self.results = results
         self.errors = errors
@@ -103,24 +103,24 @@ public struct TaskDetail: Sendable, Hashable {
 }
 
 /// An error Runware reported for a task (a refused submission or a failed generation).
-public struct TaskErrorRecord: Sendable, Hashable {
+package struct TaskErrorRecord: Sendable, Hashable {
     /// Row id, in recording order.
-    public var id: Int64
+    package var id: Int64
     /// The task concerned.
-    public var taskUUID: String
+    package var taskUUID: String
     /// Runware's error code.
-    public var code: String
+    package var code: String
     /// Runware's message.
-    public var message: String
+    package var message: String
     /// The request parameter blamed, when Runware named one.
-    public var parameter: String?
+    package var parameter: String?
     /// The error object's raw JSON.
-    public var rawJSON: String
+    package var rawJSON: String
     /// When it was recorded.
-    public var recordedAt: Double
+    package var recordedAt: Double
 
     /// Creates a record (the store builds these from rows).
-    public init(
+    package init(
         id: Int64, taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String,
         recordedAt: Double
     ) {
@@ -136,24 +136,24 @@ public struct TaskErrorRecord: Sendable, Hashable {
 
 /// An item of a Runware body (webhook, poll or submission answer) that kontextd could not read,
 /// kept beside its task so users can see what Runware sent.
-public struct UnrecognisedItemRecord: Sendable, Hashable {
+package struct UnrecognisedItemRecord: Sendable, Hashable {
     /// Row id, in arrival order.
-    public var id: Int64
+    package var id: Int64
     /// The task concerned.
-    public var taskUUID: String
+    package var taskUUID: String
     /// Which kind of body it came in.
-    public var source: DeliverySource
+    package var source: DeliverySource
     /// Where it was in the body (`body`, `data[2]`, ...).
-    public var place: String
+    package var place: String
     /// Why it could not be read.
-    public var reason: String
+    package var reason: String
     /// The item as received.
-    public var rawJSON: String
+    package var rawJSON: String
     /// When it arrived.
-    public var receivedAt: Double
+    package var receivedAt: Double
 
     /// Creates a record (the store builds these from rows).
-    public init(
+    package init(
         id: Int64, taskUUID: String, source: DeliverySource, place: String, reason: String, rawJSON: String,
         receivedAt: Double
     ) {

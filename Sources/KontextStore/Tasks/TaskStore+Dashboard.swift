@@ -3,7 +3,7 @@ import KontextCore
 extension TaskStore {
     /// The results of each of `taskUUIDs` (a page's worth), read in one snapshot through the
     /// results-by-task index; tasks without results are absent from the answer.
-    public func results(ofTasks taskUUIDs: [String]) async throws(StoreError) -> [String: [ResultRecord]] {
+    package func results(ofTasks taskUUIDs: [String]) async throws(StoreError) -> [String: [ResultRecord]] {
         guard !taskUUIDs.isEmpty else { return [:] }
         // SQLite's default limit on host parameters is far above a page; bound it all the same.
         let uuids = Array(taskUUIDs.prefix(1000))

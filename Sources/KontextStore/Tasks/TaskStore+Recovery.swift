@@ -7,7 +7,7 @@ extension TaskStore {
     /// count afterwards. `uncertain` marks sends that may have reached Runware (a timeout or a
     /// dropped connection after sending): such a task is asked about before it is sent again.
     @discardableResult
-    public func recordSubmitFailure(_ taskUUIDs: [String], uncertain: Bool, at time: Double) async throws(StoreError) -> [String: Int] {
+    package func recordSubmitFailure(_ taskUUIDs: [String], uncertain: Bool, at time: Double) async throws(StoreError) -> [String: Int] {
         try await write("recordSubmitFailure") { (db) throws(StoreError) -> [String: Int] in
             var counts: [String: Int] = [:]
             for uuid in taskUUIDs {
@@ -30,7 +30,7 @@ extension TaskStore {
     /// Records that Runware does not have this task after an uncertain send: it may be sent again.
     /// `afterFailedOrNotFound` when Runware's answer was `taskFailedOrNotFound` (it may also have
     /// run and failed): the resend's `conflictTaskUUID` will then mean failure.
-    public func clearSubmissionUncertain(_ taskUUID: String, afterFailedOrNotFound: Bool = false) async throws(StoreError) {
+    package func clearSubmissionUncertain(_ taskUUID: String, afterFailedOrNotFound: Bool = false) async throws(StoreError) {
         try await write("clearSubmissionUncertain") { (db) throws(StoreError) in
             try db.run(
                 """
@@ -45,7 +45,7 @@ extension TaskStore {
     /// Fails a task kontextd gave up on (for example after its submission budget), keeping the
     /// reason as an error; returns the state afterwards (a final task keeps its state).
     @discardableResult
-    public func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState {
+    package func failTask(_ taskUUID: String, code: String, message: String, at time: Double) async throws(StoreError) -> TaskState {
         let outbox = self.outbox
         let state = try await write("failTask") { [outbox] (db) throws(StoreError) -> TaskState in
             let current = try Self.requireTaskState(taskUUID, in: db, operation: "failTask")
@@ -65,7 +65,7 @@ extension TaskStore {
     /// Submitted tasks whose results are overdue: submitted before `submittedBefore`, not polled
     /// since `polledBefore`; never-polled first, then the least recently polled, so one task
     /// whose polls keep failing cannot keep the others from their turn.
-    public func overdueTasks(submittedBefore: Double, polledBefore: Double, limit: Int) async throws(StoreError) -> [TaskRecord] {
+    package func overdueTasks(submittedBefore: Double, polledBefore: Double, limit: Int) async throws(StoreError) -> [TaskRecord] {
         try await read("overdueTasks") { (db) throws(StoreError) -> [TaskRecord] in
             try db.query(
                 """
@@ -80,7 +80,7 @@ extension TaskStore {
 
     /// Submitted tasks submitted at or before `submittedBefore`, oldest first, each with how many of
     /// its results were announced (received in any state) and stored: candidates for ending.
-    public func submittedTasksWithCounts(submittedBefore: Double, limit: Int) async throws(StoreError) -> [TaskProgress] {
+    package func submittedTasksWithCounts(submittedBefore: Double, limit: Int) async throws(StoreError) -> [TaskProgress] {
         try await read("submittedTasksWithCounts") { (db) throws(StoreError) -> [TaskProgress] in
             let tasks = try db.query(
                 """
@@ -102,7 +102,7 @@ extension TaskStore {
     }
 
     /// Queued tasks whose last send was uncertain, oldest first.
-    public func uncertainTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
+    package func uncertainTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
         try await read("uncertainTasks") { (db) throws(StoreError) -> [TaskRecord] in
             try db.query(
                 """
@@ -116,7 +116,7 @@ extension TaskStore {
 
     /// Records one poll of each task at `time`, whatever its outcome: the outcome line, the
     /// error when the poll failed (nil when Runware answered), and one more poll counted.
-    public func recordPolls(_ polls: [PollRecord], at time: Double) async throws(StoreError) {
+    package func recordPolls(_ polls: [PollRecord], at time: Double) async throws(StoreError) {
         try await write("recordPolls") { (db) throws(StoreError) in
             for poll in polls {
                 try db.run(
@@ -131,7 +131,7 @@ extension TaskStore {
     }
 
     /// Counts one more send of each task, before it is sent (so a crash mid-send still counts).
-    public func recordSends(_ taskUUIDs: [String]) async throws(StoreError) {
+    package func recordSends(_ taskUUIDs: [String]) async throws(StoreError) {
         try await write("recordSends") { (db) throws(StoreError) in
             for uuid in taskUUIDs {
                 try db.run("UPDATE tasks SET send_count = send_count + 1 WHERE task_uuid = ?", [.text(uuid)])
@@ -143,7 +143,7 @@ extension TaskStore {
     /// its fetch attempts start again and `refetches` grows by one. Returns the new refetch count;
     /// throws `.notFound` for an unknown image, `.invalidInput` for a result that is not pending.
     @discardableResult
-    public func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int {
+    package func replaceResultSource(imageUUID: String, sourceValue: String) async throws(StoreError) -> Int {
         try await write("replaceResultSource") { (db) throws(StoreError) -> Int in
             guard let state: String = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)], row: { $0["state"] }) else {
                 throw StoreError.notFound("result", key: imageUUID, operation: "replaceResultSource")
@@ -160,7 +160,7 @@ extension TaskStore {
 
     /// How many results reached the daemon only through the reconciler's polling: each one is a
     /// webhook that was lost (or never sent) and a result that would otherwise have been missed.
-    public func repairCount() async throws(StoreError) -> Int {
+    package func repairCount() async throws(StoreError) -> Int {
         try await read("repairCount") { (db) throws(StoreError) -> Int in
             try db.queryFirst("SELECT COUNT(*) AS repairs FROM results WHERE received_via = 'poll'", [], row: { $0["repairs"] }) ?? 0
         }
@@ -168,16 +168,16 @@ extension TaskStore {
 }
 
 /// A submitted task with how far its results got.
-public struct TaskProgress: Sendable, Hashable {
+package struct TaskProgress: Sendable, Hashable {
     /// The task.
-    public var task: TaskRecord
+    package var task: TaskRecord
     /// Results received (by webhook, poll or submission answer), in any state.
-    public var announced: Int
+    package var announced: Int
     /// Results fetched, verified and stored.
-    public var stored: Int
+    package var stored: Int
 
     /// Creates a progress record.
-    public init(task: TaskRecord, announced: Int, stored: Int) {
+    package init(task: TaskRecord, announced: Int, stored: Int) {
         self.task = task
         self.announced = announced
         self.stored = stored
@@ -185,16 +185,16 @@ public struct TaskProgress: Sendable, Hashable {
 }
 
 /// One poll of one task, as the reconciler records it.
-public struct PollRecord: Sendable, Hashable {
+package struct PollRecord: Sendable, Hashable {
     /// The task polled.
-    public var taskUUID: String
+    package var taskUUID: String
     /// What came back, e.g. `200: still running`, `200: 2 results`, `404`.
-    public var outcome: String
+    package var outcome: String
     /// Why the poll failed (transport error, unexpected status, unreadable body); nil when answered.
-    public var error: String?
+    package var error: String?
 
     /// Creates a poll record.
-    public init(taskUUID: String, outcome: String, error: String? = nil) {
+    package init(taskUUID: String, outcome: String, error: String? = nil) {
         self.taskUUID = taskUUID
         self.outcome = outcome
         self.error = error

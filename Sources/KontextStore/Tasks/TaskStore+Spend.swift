@@ -1,32 +1,32 @@
 import KontextCore
 
 /// What has been spent, in US dollars as Runware reported each result's `cost`.
-public struct SpendSummary: Sendable, Equatable {
+package struct SpendSummary: Sendable, Equatable {
     /// The UTC day the figures are for (`yyyy-MM-dd`).
-    public var day: String
+    package var day: String
     /// Spend on results received that day.
-    public var todayUSD: Double
+    package var todayUSD: Double
     /// Spend on every result ever received.
-    public var totalUSD: Double
+    package var totalUSD: Double
     /// The average cost per image on the most recent day with a reported cost; nil before any.
-    public var recentImageCostUSD: Double?
+    package var recentImageCostUSD: Double?
     /// Images asked of Runware (tasks submitted, not finished) that have not arrived yet.
-    public var outstandingImages: Int
+    package var outstandingImages: Int
     /// Tasks held by a budget limit.
-    public var heldTasks: Int
+    package var heldTasks: Int
 }
 
 /// Spend reported on one UTC day.
-public struct SpendDay: Sendable, Equatable {
-    public var day: String
-    public var usd: Double
-    public var images: Int
+package struct SpendDay: Sendable, Equatable {
+    package var day: String
+    package var usd: Double
+    package var images: Int
 }
 
 extension TaskStore {
     /// The spend figures for `day` (UTC, `yyyy-MM-dd`), read in one snapshot. The per-day table is
     /// kept by a trigger on result inserts, so this reads a handful of rows, never the results table.
-    public func spendSummary(day: String) async throws(StoreError) -> SpendSummary {
+    package func spendSummary(day: String) async throws(StoreError) -> SpendSummary {
         try await read("spendSummary") { (db) throws(StoreError) -> SpendSummary in
             let today = try db.queryFirst("SELECT usd FROM spend_days WHERE day = ?", [.text(day)]) { row -> Double in row["usd"] } ?? 0
             let total = try db.queryFirst("SELECT COALESCE(SUM(usd), 0) AS total FROM spend_days") { row -> Double in row["total"] } ?? 0
@@ -49,7 +49,7 @@ extension TaskStore {
     }
 
     /// Spend per UTC day, most recent first, at most `limit` days.
-    public func spendDays(limit: Int) async throws(StoreError) -> [SpendDay] {
+    package func spendDays(limit: Int) async throws(StoreError) -> [SpendDay] {
         try await read("spendDays") { (db) throws(StoreError) -> [SpendDay] in
             try db.query("SELECT day, usd, images FROM spend_days ORDER BY day DESC LIMIT ?", [.integer(Int64(max(0, limit)))]) {
                 SpendDay(day: $0["day"], usd: $0["usd"], images: $0["images"])
@@ -60,7 +60,7 @@ extension TaskStore {
     /// Holds a queued task with the reason; a task that is no longer queued (or whose last send is
     /// unsettled) is left alone. Returns whether it was held.
     @discardableResult
-    public func hold(_ taskUUID: String, reason: String, at time: Double) async throws(StoreError) -> Bool {
+    package func hold(_ taskUUID: String, reason: String, at time: Double) async throws(StoreError) -> Bool {
         try await write("hold") { (db) throws(StoreError) -> Bool in
             try db.run(
                 """
@@ -74,7 +74,7 @@ extension TaskStore {
     /// Puts held tasks back in the queue (their place in it is their creation time, unchanged).
     /// Returns how many were released.
     @discardableResult
-    public func release(_ taskUUIDs: [String], at time: Double) async throws(StoreError) -> Int {
+    package func release(_ taskUUIDs: [String], at time: Double) async throws(StoreError) -> Int {
         try await write("release") { (db) throws(StoreError) -> Int in
             var released = 0
             for uuid in taskUUIDs {
@@ -87,14 +87,14 @@ extension TaskStore {
     }
 
     /// Records a result's thumbnail made after it was stored (a PNG's, on first request).
-    public func setThumbnail(imageUUID: String, sha256: String) async throws(StoreError) {
+    package func setThumbnail(imageUUID: String, sha256: String) async throws(StoreError) {
         try await write("setThumbnail") { (db) throws(StoreError) in
             _ = try db.run("UPDATE results SET thumbnail_sha256 = ? WHERE image_uuid = ?", [.text(sha256), .text(imageUUID)])
         }
     }
 
     /// Held tasks, oldest first, at most `limit`.
-    public func heldTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
+    package func heldTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
         try await read("heldTasks") { (db) throws(StoreError) -> [TaskRecord] in
             try db.query(
                 "SELECT \(RowDecoding.taskColumns) FROM tasks WHERE state = 'held' ORDER BY created_at, rowid LIMIT ?",

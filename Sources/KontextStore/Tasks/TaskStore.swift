@@ -13,19 +13,19 @@ import KontextCrypto
 /// through a `DatabaseReaderPool` and see everything committed before they started. State
 /// changes always go through `TaskLifecycle`; a move it forbids records nothing and throws
 /// `.invalidTransition`, except where a result must never be lost (see `recordDelivery`).
-public final class TaskStore: Sendable {
+package final class TaskStore: Sendable {
     /// The database file.
-    public let path: String
+    package let path: String
     let writer: DatabaseWriter
     let readers: DatabaseReaderPool
     private let clock: @Sendable () -> Double
     /// Writes events and their outbox rows inside the transactions that cause them.
     let outbox: EventOutbox
     /// Woken after every commit that appended events (the pull feed's long-poll, the sync service).
-    public let eventsAppended = EventLogWatch()
+    package let eventsAppended = EventLogWatch()
 
     /// Opens the database at `path`, creating and migrating it as needed, and starts its threads.
-    public init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
+    package init(path: String, configuration: StoreConfiguration = .init()) throws(StoreError) {
         self.path = path
         try Self.createPrivately(path)
         self.writer = try DatabaseWriter(
@@ -39,7 +39,7 @@ public final class TaskStore: Sendable {
     }
 
     /// The refused results the ring still holds for a task (newest first, at most `limit`).
-    public func refusedResults(taskUUID: String, limit: Int = 100) async throws(StoreError) -> [RefusedResult] {
+    package func refusedResults(taskUUID: String, limit: Int = 100) async throws(StoreError) -> [RefusedResult] {
         try await read("refusedResults") { (db) throws(StoreError) -> [RefusedResult] in
             try db.query(
                 """
@@ -58,7 +58,7 @@ public final class TaskStore: Sendable {
     }
 
     /// Rows in the refused-results ring (never more than `refusedResultsCapacity`).
-    public func refusedResultCount() async throws(StoreError) -> Int {
+    package func refusedResultCount() async throws(StoreError) -> Int {
         try await read("refusedResultCount") { (db) throws(StoreError) -> Int in
             try db.queryFirst("SELECT COUNT(*) AS count FROM refused_results") { $0["count"] } ?? 0
         }
@@ -66,12 +66,12 @@ public final class TaskStore: Sendable {
 
     /// Returns once the writer thread has run an empty write: proof that it is alive and taking
     /// work (the systemd watchdog heartbeat is sent only after this answers).
-    public func ping() async throws(StoreError) {
+    package func ping() async throws(StoreError) {
         try await write("ping") { _ in }
     }
 
     /// Finishes pending writes and reads, closes every connection and joins the store's threads.
-    public func close() async {
+    package func close() async {
         await writer.close()
         await readers.close()
     }
@@ -82,7 +82,7 @@ public final class TaskStore: Sendable {
     ///
     /// Same UUID and same request (by SHA-256 of `requestJSON`): `.existing`, an idempotent resend.
     /// Same UUID, different request: `.conflict`, and nothing changes.
-    public func enqueue(_ task: NewTask) async throws(StoreError) -> EnqueueOutcome {
+    package func enqueue(_ task: NewTask) async throws(StoreError) -> EnqueueOutcome {
         guard task.numberResults >= 1 else {
             throw StoreError.invalidInput("numberResults must be at least 1, got \(task.numberResults)", operation: "enqueue")
         }
@@ -117,7 +117,7 @@ public final class TaskStore: Sendable {
     /// Records that Runware acknowledged these tasks: each moves by `.accepted` and its
     /// `submitAttempts` grows by one. All or nothing: an unknown UUID (`.notFound`) or a task the
     /// lifecycle forbids accepting (`.invalidTransition`, a rejected one) leaves every task unchanged.
-    public func markSubmitted(_ taskUUIDs: [String], at time: Double) async throws(StoreError) {
+    package func markSubmitted(_ taskUUIDs: [String], at time: Double) async throws(StoreError) {
         try await write("markSubmitted") { (db) throws(StoreError) in
             for uuid in taskUUIDs {
                 let current = try Self.requireTaskState(uuid, in: db, operation: "markSubmitted")
@@ -140,7 +140,7 @@ public final class TaskStore: Sendable {
     /// Returns the task's state afterwards. Throws `.notFound`, or `.invalidTransition` (nothing
     /// recorded) when the lifecycle forbids it.
     @discardableResult
-    public func markRejected(
+    package func markRejected(
         _ taskUUID: String, code: String, message: String, parameter: String?, rawJSON: String, at time: Double
     ) async throws(StoreError) -> TaskState {
         let outbox = self.outbox
@@ -176,7 +176,7 @@ public final class TaskStore: Sendable {
     /// made and charged for them; the task stays failed). Unrecognised items are kept beside the
     /// task (once each) and change nothing else. Throws `.notFound` for an unknown task, `.invalidInput` when a
     /// result or failure names another task.
-    public func recordDelivery(
+    package func recordDelivery(
         taskUUID: String, source: DeliverySource, rawBody: [UInt8], results: [IncomingResult],
         failures: [IncomingFailure], unrecognised: [IncomingUnrecognised], at time: Double
     ) async throws(StoreError) -> DeliveryOutcome {
@@ -307,7 +307,7 @@ public final class TaskStore: Sendable {
     /// when that is final). For a task Runware rejected, the result is still recorded and the task
     /// stays rejected. Throws `.notFound` for an unknown image UUID.
     @discardableResult
-    public func markResultStored(imageUUID: String, image: StoredImage, at time: Double) async throws(StoreError) -> TaskState {
+    package func markResultStored(imageUUID: String, image: StoredImage, at time: Double) async throws(StoreError) -> TaskState {
         let outbox = self.outbox
         let state = try await write("markResultStored") { [outbox] (db) throws(StoreError) -> TaskState in
             let changed = try db.run(
@@ -334,7 +334,7 @@ public final class TaskStore: Sendable {
     /// new state (it fails once every result is resolved and one was lost). A result already stored
     /// stays stored. Throws `.notFound` for an unknown image UUID.
     @discardableResult
-    public func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState {
+    package func markResultFailed(imageUUID: String, reason: String, at time: Double) async throws(StoreError) -> TaskState {
         let outbox = self.outbox
         let state = try await write("markResultFailed") { [outbox] (db) throws(StoreError) -> TaskState in
             let state: String? = try db.queryFirst("SELECT state FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
@@ -354,7 +354,7 @@ public final class TaskStore: Sendable {
 
     /// Counts one more fetch attempt for a result; returns the new count. Throws `.notFound`.
     @discardableResult
-    public func recordFetchAttempt(imageUUID: String) async throws(StoreError) -> Int {
+    package func recordFetchAttempt(imageUUID: String) async throws(StoreError) -> Int {
         try await write("recordFetchAttempt") { (db) throws(StoreError) -> Int in
             let changed = try db.run(
                 "UPDATE results SET fetch_attempts = fetch_attempts + 1 WHERE image_uuid = ?", [.text(imageUUID)])
@@ -368,7 +368,7 @@ public final class TaskStore: Sendable {
     // MARK: Queries
 
     /// Queued tasks, oldest first (ties in creation time in insertion order), at most `limit`.
-    public func queuedTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
+    package func queuedTasks(limit: Int) async throws(StoreError) -> [TaskRecord] {
         try await read("queuedTasks") { (db) throws(StoreError) -> [TaskRecord] in
             try db.query(
                 "SELECT \(RowDecoding.taskColumns) FROM tasks WHERE state = 'queued' ORDER BY created_at, rowid LIMIT ?",
@@ -378,7 +378,7 @@ public final class TaskStore: Sendable {
     }
 
     /// Results waiting to be fetched and verified, oldest first, at most `limit`.
-    public func pendingResults(limit: Int) async throws(StoreError) -> [ResultRecord] {
+    package func pendingResults(limit: Int) async throws(StoreError) -> [ResultRecord] {
         try await read("pendingResults") { (db) throws(StoreError) -> [ResultRecord] in
             try db.query(
                 "SELECT \(RowDecoding.resultColumns) FROM results WHERE state = 'pending' ORDER BY received_at, rowid LIMIT ?",
@@ -388,7 +388,7 @@ public final class TaskStore: Sendable {
     }
 
     /// A task with its results and errors, read in one snapshot; nil when unknown.
-    public func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail? {
+    package func task(_ taskUUID: String) async throws(StoreError) -> TaskDetail? {
         try await read("task") { (db) throws(StoreError) -> TaskDetail? in
             guard let task = try Self.loadTask(taskUUID, in: db, operation: "task") else { return nil }
             let results = try db.query(
@@ -414,7 +414,7 @@ public final class TaskStore: Sendable {
     ///
     /// `newestFirst` walks the same index backwards (the dashboard's order); the cursor then
     /// means "older than".
-    public func tasks(state: TaskState?, limit: Int, after cursor: String?, newestFirst: Bool = false) async throws(StoreError)
+    package func tasks(state: TaskState?, limit: Int, after cursor: String?, newestFirst: Bool = false) async throws(StoreError)
         -> TaskPage
     {
         var position: TaskPageCursor?
@@ -454,7 +454,7 @@ public final class TaskStore: Sendable {
     }
 
     /// One result by image UUID; nil when unknown.
-    public func result(imageUUID: String) async throws(StoreError) -> ResultRecord? {
+    package func result(imageUUID: String) async throws(StoreError) -> ResultRecord? {
         try await read("result") { (db) throws(StoreError) -> ResultRecord? in
             try db.queryFirst("SELECT \(RowDecoding.resultColumns) FROM results WHERE image_uuid = ?", [.text(imageUUID)]) {
                 (row) throws(StoreError) in try RowDecoding.result(row, operation: "result")
@@ -463,7 +463,7 @@ public final class TaskStore: Sendable {
     }
 
     /// How many tasks are in each state; every state is present (0 when none).
-    public func stateCounts() async throws(StoreError) -> [TaskState: Int] {
+    package func stateCounts() async throws(StoreError) -> [TaskState: Int] {
         try await read("stateCounts") { (db) throws(StoreError) -> [TaskState: Int] in
             var counts = Dictionary(uniqueKeysWithValues: TaskState.allCases.map { ($0, 0) })
             for (text, count) in try db.query(
@@ -476,7 +476,7 @@ public final class TaskStore: Sendable {
     }
 
     /// How many results are in each state; every state is present (0 when none).
-    public func resultCounts() async throws(StoreError) -> [ResultState: Int] {
+    package func resultCounts() async throws(StoreError) -> [ResultState: Int] {
         try await read("resultCounts") { (db) throws(StoreError) -> [ResultState: Int] in
             var counts = Dictionary(uniqueKeysWithValues: ResultState.allCases.map { ($0, 0) })
             for (text, count) in try db.query(
@@ -543,7 +543,7 @@ public final class TaskStore: Sendable {
     }
 
     /// How many entries the `refused_results` ring keeps; each new refusal replaces the oldest.
-    public static let refusedResultsCapacity = 10_000
+    package static let refusedResultsCapacity = 10_000
 
     /// What a delivery needs to know of its task, read in one statement: its state, size and error
     /// code, and how many results it has (all, stored, failed; `results_by_task` covers the counts).

@@ -5,72 +5,72 @@
 /// Every choice is drawn from SplitMix64 generators seeded from `seed` (one stream per kind of
 /// event: submissions, webhooks, downloads, URLs), so the same seed and the same sequence of
 /// events give the same faults, and webhook traffic does not shift the submission choices.
-public struct FaultPlan: Sendable, Hashable {
+package struct FaultPlan: Sendable, Hashable {
     /// Seed of every fault choice.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Per result: its webhooks are never sent (`getResponse` still has the result).
-    public var dropWebhookRate: Double
+    package var dropWebhookRate: Double
     /// Per result: the webhook is delivered 2–3 times, the copies sent even after a 2xx.
-    public var duplicateWebhookRate: Double
+    package var duplicateWebhookRate: Double
     /// Per result: delivery starts after a random wait of up to `maxWebhookDelay`, so
     /// deliveries reorder.
-    public var delayWebhookRate: Double
+    package var delayWebhookRate: Double
     /// Longest extra wait of a delayed webhook, in seconds.
-    public var maxWebhookDelay: Double
+    package var maxWebhookDelay: Double
     /// Per submitted task with a `webhookURL`: the POST /v1 response is held until one of the
     /// task's webhooks got an answer (bounded), so the webhook arrives before the acknowledgement.
-    public var webhookBeforeAckRate: Double
+    package var webhookBeforeAckRate: Double
     /// Per download attempt: the body is damaged in its middle in a way structural verification
     /// catches (a retry may get good bytes).
-    public var corruptDownloadRate: Double
+    package var corruptDownloadRate: Double
     /// Per download attempt: the full Content-Length is announced but the connection closes
     /// early, or a short body is sent with a matching Content-Length.
-    public var truncateDownloadRate: Double
+    package var truncateDownloadRate: Double
     /// Per download attempt: part of the body is sent, then nothing for `stallSeconds`, then the
     /// connection closes.
-    public var stallDownloadRate: Double
+    package var stallDownloadRate: Double
     /// How long a stalled download stalls, in seconds.
-    public var stallSeconds: Double
+    package var stallSeconds: Double
     /// Per result: its first image URL answers 404 (expired) from the start; `getResponse`
     /// returns a fresh URL for the same imageUUID that works.
-    public var expireImageURLRate: Double
+    package var expireImageURLRate: Double
     /// When set, every image URL answers 404 this many seconds after it was issued;
     /// `getResponse` re-issues a fresh URL once the current one expired.
-    public var imageURLLifetime: Double?
+    package var imageURLLifetime: Double?
     /// Per submission (a POST /v1 carrying `imageInference` tasks): answer 429, 503 or 504 with
     /// Runware's error envelope (`Retry-After` on 429 and 503); nothing is accepted.
-    public var submitErrorRate: Double
+    package var submitErrorRate: Double
     /// Per submission: the tasks are accepted and run, but the response is held for
     /// `submitHangSeconds`, longer than a client waits: an ambiguous submission.
-    public var submitTimeoutRate: Double
+    package var submitTimeoutRate: Double
     /// How long a timed-out submission's response is held, in seconds.
-    public var submitHangSeconds: Double
+    package var submitHangSeconds: Double
     /// Per submission: the tasks are accepted and run, then the connection closes without a
     /// response.
-    public var submitDropAfterAcceptRate: Double
+    package var submitDropAfterAcceptRate: Double
     /// Per result with a webhook: a progress frame (`imageUUID`, `status: processing`,
     /// `progress`, `resultIndex`, no image field; runware-sdk 1.8 reads these) is POSTed first.
-    public var progressFrameRate: Double
+    package var progressFrameRate: Double
     /// Per failed generation: the failure is sent as runware-sdk 1.8's nested item
     /// (`{"taskUUID","status":"error","error":{"code","message"}}`, in `data` for `getResponse`)
     /// instead of the flat error object.
-    public var nestedErrorRate: Double
+    package var nestedErrorRate: Double
     /// Per `getResponse` request: answered 404 (plain text), 500, 502 or 503 instead of the envelope.
-    public var pollErrorRate: Double
+    package var pollErrorRate: Double
     /// Per `getResponse` item about a failed or unknown task: `taskFailedOrNotFound` (the SDK's
     /// ambiguous code) instead of the failure or `taskNotFound`.
-    public var failedOrNotFoundRate: Double
+    package var failedOrNotFoundRate: Double
     /// Per task with several results and a webhook: its result webhooks are held until every
     /// result exists, then sent last first (out of order; `resultIndex` says the order).
-    public var reorderResultsRate: Double
+    package var reorderResultsRate: Double
     /// Per accepted task: generation starts `lateTaskDelay` seconds late, so its results can
     /// arrive after the client's deadline (`[sim:late]` in the prompt forces it).
-    public var lateTaskRate: Double
+    package var lateTaskRate: Double
     /// How late a late task starts, in seconds.
-    public var lateTaskDelay: Double
+    package var lateTaskDelay: Double
 
     /// Creates a plan; every rate defaults to 0 (no fault).
-    public init(
+    package init(
         seed: UInt64 = 1,
         dropWebhookRate: Double = 0,
         duplicateWebhookRate: Double = 0,
@@ -121,10 +121,10 @@ public struct FaultPlan: Sendable, Hashable {
     }
 
     /// No fault at all: the simulator behaves like a healthy Runware.
-    public static let none = FaultPlan()
+    package static let none = FaultPlan()
 
     /// Whether any fault can happen under this plan.
-    public var injectsFaults: Bool {
+    package var injectsFaults: Bool {
         [dropWebhookRate, duplicateWebhookRate, delayWebhookRate, webhookBeforeAckRate, corruptDownloadRate,
          truncateDownloadRate, stallDownloadRate, expireImageURLRate, submitErrorRate, submitTimeoutRate,
          submitDropAfterAcceptRate, progressFrameRate, nestedErrorRate, pollErrorRate, failedOrNotFoundRate,
@@ -134,7 +134,7 @@ public struct FaultPlan: Sendable, Hashable {
 
 /// Each fault the simulator can inject, named as `faultCounts()` and `GET /sim/state` report
 /// them (the raw value is the key).
-public enum FaultKind: String, Sendable, Hashable, CaseIterable {
+package enum FaultKind: String, Sendable, Hashable, CaseIterable {
     /// A result's webhooks were never sent.
     case droppedWebhook
     /// A result's webhook was sent more than once (counted once per extra copy).

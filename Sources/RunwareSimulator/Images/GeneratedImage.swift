@@ -2,26 +2,26 @@ import KontextCore
 
 /// One image the simulator generated, as a test sees it: which task and seed produced it and
 /// the SHA-256 of exactly the bytes served (after corruption, when the task asked for it).
-public struct GeneratedImage: Sendable, Hashable {
+package struct GeneratedImage: Sendable, Hashable {
     /// The result's `imageUUID` (lowercase UUID v4).
-    public let imageUUID: String
+    package let imageUUID: String
     /// The task it belongs to.
-    public let taskUUID: String
+    package let taskUUID: String
     /// The seed reported in the result and used to paint it.
-    public let seed: UInt64
+    package let seed: UInt64
     /// The encoding.
-    public let format: OutputFormat
+    package let format: OutputFormat
     /// Pixel dimensions.
-    public let size: ImageSize
+    package let size: ImageSize
     /// Lowercase hex SHA-256 of the bytes served (URL download or inline data).
-    public let sha256: String
+    package let sha256: String
     /// True when `[sim:corrupt]` damaged the bytes, so verification must fail.
-    public let corrupted: Bool
+    package let corrupted: Bool
     /// Position of this result within its task, from 0.
-    public let resultIndex: Int
+    package let resultIndex: Int
 
     /// Creates a record; the simulator makes these, tests only read them.
-    public init(
+    package init(
         imageUUID: String, taskUUID: String, seed: UInt64, format: OutputFormat, size: ImageSize, sha256: String,
         corrupted: Bool, resultIndex: Int
     ) {
@@ -36,7 +36,7 @@ public struct GeneratedImage: Sendable, Hashable {
     }
 
     /// The record as JSON, as `GET /sim/state` lists it.
-    public var jsonValue: JSONValue {
+    package var jsonValue: JSONValue {
         .object([
             "imageUUID": .string(imageUUID), "taskUUID": .string(taskUUID), "seed": .seed(seed),
             "format": .string(format.rawValue), "width": .integer(Int64(size.width)),

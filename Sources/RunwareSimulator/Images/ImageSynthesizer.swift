@@ -7,10 +7,10 @@ import KontextCore
 ///
 /// Promise: the same `(format, size, seed, quality)` always yields byte-identical output, and
 /// different seeds give visibly different pictures.
-public enum ImageSynthesizer {
+package enum ImageSynthesizer {
     /// The largest side accepted; far above any Kontext size, it only keeps a typo from
     /// allocating gigabytes.
-    public static let maximumSide = 8192
+    package static let maximumSide = 8192
 
     /// Renders and encodes one image.
     ///
@@ -22,7 +22,7 @@ public enum ImageSynthesizer {
     ///   - grain: per-pixel noise, 0 (flat shapes, tiny files) to 1 (±128 per channel): real
     ///     photographs compress like grainy images, so benchmarks use it to get realistic sizes.
     /// - Returns: the encoded file bytes.
-    public static func render(format: OutputFormat, size: ImageSize, seed: UInt64, quality: Int = 90, grain: Double = 0)
+    package static func render(format: OutputFormat, size: ImageSize, seed: UInt64, quality: Int = 90, grain: Double = 0)
         throws(ImageSynthesisError) -> [UInt8]
     {
         guard (1...maximumSide).contains(size.width), (1...maximumSide).contains(size.height) else {
@@ -186,21 +186,21 @@ public enum ImageSynthesizer {
 
 /// Why the simulator could not produce an image: which encoder failed, for which request, and
 /// what the library said. Only a broken codec library or an absurd size leads here.
-public struct ImageSynthesisError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct ImageSynthesisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The format that was being encoded.
-    public let format: OutputFormat
+    package let format: OutputFormat
     /// The requested image size.
-    public let size: ImageSize
+    package let size: ImageSize
     /// The encoder's own explanation (or the rule the request broke).
-    public let reason: String
+    package let reason: String
 
     /// Creates an error for `format` at `size`, explained by `reason`.
-    public init(format: OutputFormat, size: ImageSize, reason: String) {
+    package init(format: OutputFormat, size: ImageSize, reason: String) {
         self.format = format
         self.size = size
         self.reason = reason
     }
 
     /// `cannot synthesize <FORMAT> image <WxH>: <reason>`.
-    public var description: String { "cannot synthesize \(format.rawValue) image \(size): \(reason)" }
+    package var description: String { "cannot synthesize \(format.rawValue) image \(size): \(reason)" }
 }

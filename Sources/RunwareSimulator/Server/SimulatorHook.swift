@@ -12,7 +12,7 @@
 /// - `[sim:corrupt]`: generation succeeds but every served image (URL, base64 or data URI)
 ///   has bytes flipped in its middle plus damage its structure shows (a PNG chunk CRC, a stray
 ///   JPEG marker, a WEBP chunk length past the end), so a verifying client must reject it.
-public enum SimulatorHook: String, Sendable, CaseIterable {
+package enum SimulatorHook: String, Sendable, CaseIterable {
     /// Refuse the task at submission (`invalidContent`).
     case reject = "[sim:reject]"
     /// Accept the task, then fail its generation (a failure code of the SDK's catalog).
@@ -23,7 +23,7 @@ public enum SimulatorHook: String, Sendable, CaseIterable {
     case corrupt = "[sim:corrupt]"
 
     /// The hooks present in a prompt.
-    public static func hooks(in prompt: String) -> Set<SimulatorHook> {
+    package static func hooks(in prompt: String) -> Set<SimulatorHook> {
         Set(allCases.filter { prompt.contains($0.rawValue) })
     }
 }

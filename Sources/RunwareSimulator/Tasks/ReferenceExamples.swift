@@ -2,22 +2,22 @@ import KontextCore
 
 /// The four example tasks of the FLUX.1 Kontext [dev] reference, exactly as published (same
 /// prompts, seeds, steps, schedulers and sizes), for the demo and the end-to-end tests.
-public enum ReferenceExamples {
+package enum ReferenceExamples {
     /// One published example: its title, its request and the result Runware answered with.
-    public struct Example: Sendable {
+    package struct Example: Sendable {
         /// The example's title in the reference.
-        public let title: String
+        package let title: String
         /// The request JSON as published (top-level `referenceImages`).
-        public let requestJSON: String
+        package let requestJSON: String
         /// The result JSON as published.
-        public let resultJSON: String
+        package let resultJSON: String
 
         /// The request as a JSON value.
-        public var request: JSONValue { (try? JSONCoding.parse(requestJSON)) ?? .null }
+        package var request: JSONValue { (try? JSONCoding.parse(requestJSON)) ?? .null }
     }
 
     /// The four examples, in the reference's order.
-    public static let all: [Example] = [
+    package static let all: [Example] = [
         Example(
             title: "Glasshouse Botanist Workbench Transformation",
             requestJSON: #"""

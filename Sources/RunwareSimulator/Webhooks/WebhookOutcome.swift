@@ -2,26 +2,26 @@ import KontextCore
 
 /// One webhook delivery attempt and what came of it, as the simulator records it: enough for a
 /// test to check that every 2xx a client gave was for a result it really kept.
-public struct WebhookOutcome: Sendable, Hashable {
+package struct WebhookOutcome: Sendable, Hashable {
     /// The result's imageUUID; nil for a failure notice.
-    public let imageUUID: String?
+    package let imageUUID: String?
     /// The task the webhook belongs to.
-    public let taskUUID: String
+    package let taskUUID: String
     /// Which delivery of the same body this was: 1 for the original, 2 or 3 for duplicates.
-    public let copy: Int
+    package let copy: Int
     /// The attempt within this copy, from 1 (retries count up).
-    public let attempt: Int
+    package let attempt: Int
     /// The HTTP status the receiver answered; nil when there was no answer.
-    public let status: Int?
+    package let status: Int?
     /// Why there was no answer (connection refused, timeout…); nil when answered.
-    public let transportError: String?
+    package let transportError: String?
     /// Position among all recorded outcomes, from 0: the order the answers came in.
-    public let sequence: Int
+    package let sequence: Int
     /// Seconds from the simulator's creation to the end of the attempt.
-    public let secondsSinceStart: Double
+    package let secondsSinceStart: Double
 
     /// Creates a record; the simulator makes these, tests only read them.
-    public init(
+    package init(
         imageUUID: String?, taskUUID: String, copy: Int, attempt: Int, status: Int?, transportError: String?,
         sequence: Int, secondsSinceStart: Double
     ) {
@@ -36,10 +36,10 @@ public struct WebhookOutcome: Sendable, Hashable {
     }
 
     /// Whether the receiver took the body (answered 2xx).
-    public var isAcknowledged: Bool { status.map { (200..<300).contains($0) } ?? false }
+    package var isAcknowledged: Bool { status.map { (200..<300).contains($0) } ?? false }
 
     /// The record as JSON, as `GET /sim/state` lists it.
-    public var jsonValue: JSONValue {
+    package var jsonValue: JSONValue {
         var object: [String: JSONValue] = [
             "taskUUID": .string(taskUUID), "copy": .integer(Int64(copy)), "attempt": .integer(Int64(attempt)),
             "sequence": .integer(Int64(sequence)), "secondsSinceStart": .double(secondsSinceStart),
