@@ -130,8 +130,12 @@ enum BenchReport {
         table.add(
             "webhook acks/s under attack (\(Formatting.count(figures.hostileConnections)) hostile connections: slow heads, "
                 + "30 MiB wrong-token bodies, oversize bodies; wrk -c\(figures.connections), \(figures.seconds) s)",
-            Formatting.rate(attacked), baseline: "unattacked \(Formatting.rate(calm))", target: "≥ 50% of unattacked",
-            met: attacked >= calm * 0.5 && figures.attacked.non2xx == 0)
+            Formatting.rate(attacked),
+            baseline: "unattacked \(Formatting.rate(calm)); non-2xx \(figures.attacked.non2xx) "
+                + "(409 from an over-filled task: \(figures.attacked.scriptCounts["full"] ?? 0))",
+            target: "≥ 50% of unattacked",
+            // 409s from tasks the random load over-filled are correct answers, not failures.
+            met: attacked >= calm * 0.5 && figures.attacked.non2xx - (figures.attacked.scriptCounts["full"] ?? 0) == 0)
         let p99 = figures.attacked.latency(99)
         table.add(
             "webhook p99 under attack", Formatting.milliseconds(p99),

@@ -6,7 +6,9 @@
 --   targets.lua returns { {taskUUID, "/webhooks/runware/<taskUUID>?token=<token>"}, ... }
 --   requests/s > 0 paces the whole run at that rate: each thread hands out send slots spaced
 --   threads*1000/rate ms apart (wrk has no rate option and wrk2 is not packaged by Debian).
--- done() prints "kx-counts generated=N ok=N other=N": requests built, 200s, other statuses.
+-- done() prints "kx-counts generated=N ok=N other=N full=N": requests built, 200s, other statuses,
+-- and of those the 409s a task that already holds its numberResults answers (random targets
+-- over-fill a few tasks in long runs: the daemon refusing them is correct, not a failure).
 
 local threads = {}
 local nextThreadID = 1
@@ -35,7 +37,7 @@ function init(args)
   targets = dofile(args[1])
   runID = args[2]
   imageBase = args[3]
-  generated, ok, other = 0, 0, 0
+  generated, ok, other, full = 0, 0, 0, 0
   math.randomseed(id * 7919 + os.time())
   local rate = tonumber(args[4] or "0")
   if rate > 0 then
@@ -65,14 +67,16 @@ end
 
 function response(status, headers, body)
   if status == 200 then ok = ok + 1 else other = other + 1 end
+  if status == 409 then full = full + 1 end
 end
 
 function done(summary, latency, requests)
-  local totalGenerated, totalOK, totalOther = 0, 0, 0
+  local totalGenerated, totalOK, totalOther, totalFull = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     totalGenerated = totalGenerated + thread:get("generated")
     totalOK = totalOK + thread:get("ok")
     totalOther = totalOther + thread:get("other")
+    totalFull = totalFull + thread:get("full")
   end
-  io.write(string.format("kx-counts generated=%d ok=%d other=%d\n", totalGenerated, totalOK, totalOther))
+  io.write(string.format("kx-counts generated=%d ok=%d other=%d full=%d\n", totalGenerated, totalOK, totalOther, totalFull))
 end
