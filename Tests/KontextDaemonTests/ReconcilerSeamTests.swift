@@ -40,14 +40,20 @@ final class ScriptedRunwareClient: RunwareClient {
     static let taskUUID = "b1111111-2222-4333-8444-555555555555"
     static let imageUUID = "c1111111-2222-4333-8444-555555555555"
 
+    /// A store in `directory` holding task `taskUUID` (one result wanted), submitted now.
+    static func storeWithASubmittedTask(in directory: String, clock: ManualClock) async throws -> TaskStore {
+        let store = try TaskStore(path: directory + "/k.sqlite3", configuration: StoreConfiguration(clock: { clock.wallNow }))
+        _ = try await store.enqueue(NewTask(
+            taskUUID: taskUUID, requestJSON: "{}", payloadJSON: "{}", numberResults: 1, outputFormat: .png,
+            outputType: .url, expectedSize: nil))
+        try await store.markSubmitted([taskUUID], at: clock.wallNow)
+        return store
+    }
+
     @Test func anOverdueTaskIsPolledAndItsLostResultRecordedAsARepair() async throws {
         try await withTemporaryDirectory { directory in
             let clock = ManualClock(wall: 1_800_000_000)
-            let store = try TaskStore(path: directory + "/k.sqlite3", configuration: StoreConfiguration(clock: { clock.wallNow }))
-            _ = try await store.enqueue(NewTask(
-                taskUUID: Self.taskUUID, requestJSON: "{}", payloadJSON: "{}", numberResults: 1, outputFormat: .png,
-                outputType: .url, expectedSize: nil))
-            try await store.markSubmitted([Self.taskUUID], at: clock.wallNow)
+            let store = try await Self.storeWithASubmittedTask(in: directory, clock: clock)
             let runware = ScriptedRunwareClient { uuids in
                 .object(["data": .array(uuids.map { uuid in
                     .object([
@@ -85,11 +91,7 @@ final class ScriptedRunwareClient: RunwareClient {
     @Test func aFailedPollsReportIsWithdrawnOnceNoTaskWaitsOnRunware() async throws {
         try await withTemporaryDirectory { directory in
             let clock = ManualClock(wall: 1_800_000_000)
-            let store = try TaskStore(path: directory + "/k.sqlite3", configuration: StoreConfiguration(clock: { clock.wallNow }))
-            _ = try await store.enqueue(NewTask(
-                taskUUID: Self.taskUUID, requestJSON: "{}", payloadJSON: "{}", numberResults: 1, outputFormat: .png,
-                outputType: .url, expectedSize: nil))
-            try await store.markSubmitted([Self.taskUUID], at: clock.wallNow)
+            let store = try await Self.storeWithASubmittedTask(in: directory, clock: clock)
             let runware = ScriptedRunwareClient { _ in .object(["data": .array([])]) }
             runware.status.withLock { $0 = 503 }
             let health = DaemonHealth()
