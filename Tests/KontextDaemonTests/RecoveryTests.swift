@@ -48,9 +48,15 @@ import Testing
         let runware = try await ScriptedRunware.start { _, _, _ in
             ScriptedRunware.error(504, code: "timeoutExceeded", taskUUID: nil, headers: [HTTPHeader(name: "Retry-After", value: "0")])
         }
-        let harness = try await daemon(runware) { $0.runware.maxSubmitFailures = 2 }
+        let harness = try await daemon(runware) { configuration in
+            configuration.runware.maxSubmitFailures = 2
+            // Room for a loaded machine: a send that times out is uncertain (Runware may have the
+            // task), and an uncertain task is settled by getResponse, never failed blind — this
+            // scripted Runware answers 504 to that too, so the task would rightly stay queued.
+            configuration.runware.requestTimeout = 15
+        }
         try await submit(harness, uuid: uuid)
-        let detail = try await harness.waitForFinal(uuid, timeout: 20)
+        let detail = try await harness.waitForFinal(uuid, timeout: 30)
         #expect(detail["state"] == .string("failed"))
         #expect(detail["error"]?["code"] == .string("submissionGaveUp"))
         #expect(detail["error"]?["message"]?.stringValue?.contains("504") == true)
