@@ -31,3 +31,17 @@ import Testing
         #expect(request.query == example.query)
     }
 }
+
+/// RFC 3986 percent-encoding, as URLs built from data and S3 key segments need it.
+@Suite struct PercentEncodingTests {
+    @Test(arguments: [
+        ("", ""),
+        ("AZaz09-._~", "AZaz09-._~"),
+        ("a b/c?d=é", "a%20b%2Fc%3Fd%3D%C3%A9"),
+        ("%+&#\u{0}", "%25%2B%26%23%00"),
+        ("\u{7F}\u{FFFF}", "%7F%EF%BF%BF"),
+    ])
+    func everythingButUnreservedIsEncoded(_ text: String, _ expected: String) {
+        #expect(PercentEncoding.allButUnreserved(text) == expected)
+    }
+}

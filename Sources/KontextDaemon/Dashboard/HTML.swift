@@ -1,4 +1,5 @@
 import KontextCore
+import KontextNet
 
 /// Building HTML text safely: every value that did not come from this file is escaped.
 ///
@@ -24,18 +25,7 @@ enum HTML {
 
     /// A path segment or query value percent-encoded (everything but unreserved characters), for URLs built from data.
     static func urlComponent(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-            }
-        }
-        return out
+        PercentEncoding.allButUnreserved(text)
     }
 
     /// A UTC timestamp (seconds since 1970) as `yyyy-MM-dd HH:mm:ss.SSS` — what the timeline shows.

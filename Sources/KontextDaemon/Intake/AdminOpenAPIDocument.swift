@@ -67,14 +67,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "409": {
             "description": "The taskUUID exists with a different body (`task_conflict`).",
@@ -107,14 +100,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "422": {
             "description": "The task breaks one or more rules (`validation_failed`, with `issues`).",
@@ -203,34 +189,13 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
-            "description": "The store cannot be read (`storage_unavailable`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StorageUnavailable"
           }
         }
       }
@@ -262,14 +227,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
             "description": "No such task (`task_not_found`).",
@@ -282,24 +240,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
-            "description": "The store cannot be read (`storage_unavailable`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StorageUnavailable"
           }
         }
       }
@@ -363,14 +307,7 @@ enum AdminOpenAPIDocument {
             "description": "Not modified (If-None-Match matched)."
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
             "description": "No such image (`image_not_found`) or not stored (`image_not_stored`).",
@@ -383,14 +320,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "500": {
             "description": "The stored file cannot be read (`image_unreadable`).",
@@ -403,14 +333,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "503": {
-            "description": "The store cannot be read (`storage_unavailable`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StorageUnavailable"
           }
         }
       }
@@ -462,14 +385,7 @@ enum AdminOpenAPIDocument {
             "description": "Not modified (If-None-Match matched)."
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
             "description": "No such image (`image_not_found`) or not stored (`image_not_stored`).",
@@ -482,14 +398,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "500": {
             "description": "The stored image cannot be read or decoded (`image_unreadable`, `thumbnail_failed`).",
@@ -502,14 +411,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "503": {
-            "description": "The store cannot be read (`storage_unavailable`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StorageUnavailable"
           }
         }
       }
@@ -530,34 +432,13 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
-            "description": "The store cannot be read (`storage_unavailable`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StorageUnavailable"
           }
         }
       }
@@ -578,24 +459,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
             "description": "degraded: at least one condition holds (each with its reason).",
@@ -626,24 +493,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -664,24 +517,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -763,24 +602,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
             "description": "The store cannot be read.",
@@ -844,14 +669,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
             "description": "No such task.",
@@ -864,14 +682,7 @@ enum AdminOpenAPIDocument {
             }
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
             "description": "The store cannot be read.",
@@ -902,24 +713,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -940,24 +737,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -978,24 +761,10 @@ enum AdminOpenAPIDocument {
             }
           },
           "401": {
-            "description": "An admin token is configured and the request lacks it (`unauthorized`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "421": {
-            "description": "The Host header does not name this listener (`misdirected_request`).",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -1639,6 +1408,38 @@ enum AdminOpenAPIDocument {
             "description": "The file path (directory sink), s3://bucket/key (s3 sink) or URL (webhook sink)."
           }
         }
+      }
+    },
+    "responses": {
+      "Unauthorized": {
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "description": "An admin token is configured and the request lacks it (`unauthorized`)."
+      },
+      "MisdirectedRequest": {
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "description": "The Host header does not name this listener (`misdirected_request`)."
+      },
+      "StorageUnavailable": {
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "description": "The store cannot be read (`storage_unavailable`)."
       }
     }
   }

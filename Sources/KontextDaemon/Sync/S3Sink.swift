@@ -33,7 +33,7 @@ struct S3Sink: DownstreamSink {
 
     /// The URL of an object, path-style or virtual-hosted.
     func url(forKey key: String) -> String {
-        let encodedKey = key.split(separator: "/", omittingEmptySubsequences: false).map { Self.uriEncode(String($0)) }
+        let encodedKey = key.split(separator: "/", omittingEmptySubsequences: false).map { PercentEncoding.allButUnreserved(String($0)) }
             .joined(separator: "/")
         var endpoint = settings.endpoint
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
@@ -133,26 +133,5 @@ struct S3Sink: DownstreamSink {
         guard let start = text.range(of: "<\(name)>"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex)
         else { return nil }
         return String(text[start.upperBound..<end.lowerBound])
-    }
-
-    /// RFC 3986 percent-encoding of one key segment (unreserved characters stay), as SigV4 wants it.
-    static func uriEncode(_ segment: String) -> String {
-        var out = ""
-        for byte in segment.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
