@@ -159,7 +159,8 @@ import Testing
         let log = Self.temporaryDirectory() + ".jsonl"
         let receiver = try PythonProcess("webhook_receiver.py", [secret, log, "--status", "500"])
         defer { receiver.stop() }
-        let url = "http://127.0.0.1:\(receiver.firstLine)/hooks"
+        // A token in the sink's URL: it must reach no error, log line or health report.
+        let url = "http://127.0.0.1:\(receiver.firstLine)/hooks?token=do-not-log"
         let key = Array(try #require(Data(base64Encoded: String(secret.dropFirst(6)))))
         let mirror = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: mirror) }
@@ -178,8 +179,10 @@ import Testing
         }
         #expect(sinks["notify"]?["state"] == .string("dead_letters"), "\(sinks)")
         #expect(sinks["notify"]?["lastError"]?.stringValue?.contains("HTTP 500") == true)
+        #expect(sinks["notify"]?["lastError"]?.stringValue?.contains("do-not-log") == false, "\(sinks)")
         #expect(sinks["archive"]?["state"] == .string("ok"))
         let (healthStatus, health) = try await harness.admin("GET", "/healthz")
+        #expect(!"\(health)".contains("do-not-log"), "\(health)")
         #expect(healthStatus == 503)
         #expect(health["conditions"]?["syncDeadLetters"]?.stringValue?.contains("sink notify: 2 dead letters") == true, "\(health)")
         #expect(health["sync"]?["notify"]?["deadLetters"]?.int64Value == 2)

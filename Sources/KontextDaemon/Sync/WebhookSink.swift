@@ -36,7 +36,8 @@ struct WebhookSink: DownstreamSink {
         }
         guard (200..<300).contains(response.status) else {
             let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self)
-            throw .retry("HTTP \(response.status) from \(settings.url)" + (excerpt.isEmpty ? "" : ": \(excerpt)"))
+            // The reason reaches logs, /healthz and the dashboard: a token in the URL's query must not.
+            throw .retry("HTTP \(response.status) from \(QueryRedaction.redacting(settings.url))" + (excerpt.isEmpty ? "" : ": \(excerpt)"))
         }
     }
 }
