@@ -218,8 +218,8 @@ struct SyncBenchmark {
         return (without.reduce(0, +) / rounds, with.reduce(0, +) / rounds, drained / without.count)
     }
 
-    /// Full-speed webhook acks with the workers running; with `sink`, a directory sink drains a
-    /// backlog of stored images during the run.
+    /// Full-speed webhook acks with the workers running, over a store holding `plan.syncBacklog`
+    /// stored images; with `sink`, a directory sink drains them as its backlog during the run.
     private func ackRate(sink: String?, imageBase: String) async throws -> (rate: Double, drained: Int) {
         let daemon = try await BenchDaemon.start(logger: logger) { configuration in
             configuration.images.maxFetchAttempts = 1
@@ -233,7 +233,10 @@ struct SyncBenchmark {
             }
         }
         do {
-            if sink != nil { _ = try await Self.storeImages(count: plan.syncBacklog, size: 64 << 10, in: daemon, copyTo: nil) }
+            // The same stored images in both runs, so that they differ in the sink alone: without a
+            // sink they are simply in the store (a bigger database, its WAL to checkpoint); with
+            // one, they are its backlog.
+            _ = try await Self.storeImages(count: plan.syncBacklog, size: 64 << 10, in: daemon, copyTo: nil)
             let uuids = (0..<plan.webhookTasks).map { _ in UUID().uuidString.lowercased() }
             _ = try await BenchTasks.create(
                 uuids.map { BenchTasks.newTask(taskUUID: $0, numberResults: plan.webhookResultsPerTask) }, in: daemon.store)

@@ -104,3 +104,49 @@ struct EarlierCopyCheckTests {
         #expect(check.isNeeded(eventID: 5, marked: false, failedAttempts: 0, attemptedInThisProcess: false))
     }
 }
+
+@Suite("Sinks yield to the store writer")
+struct ForegroundYieldTests {
+    /// (writer busy, yielding before, yielding after, concurrency of a sink configured for 4)
+    static let cases: [(Double, Bool, Bool, Int)] = [
+        (0.0, false, false, 4),  // idle daemon: full concurrency
+        (0.5, false, false, 4),  // at the threshold: not above it
+        (0.51, false, true, 1),  // a webhook burst: one at a time
+        (1.0, false, true, 1),
+        (0.4, true, true, 1),  // between the thresholds: stays as it was
+        (0.4, false, false, 4),
+        (0.3, true, true, 1),  // not below the lower threshold yet
+        (0.29, true, false, 4),  // the burst is over
+        (0.0, true, false, 4),
+    ]
+
+    @Test(arguments: cases)
+    func theSinksConcurrencyFollowsTheWritersBusyFraction(busy: Double, before: Bool, after: Bool, concurrency: Int) {
+        let yielding = ForegroundYield.yields(writerBusy: busy, yielding: before)
+        #expect(yielding == after)
+        #expect(ForegroundYield.concurrency(configured: 4, yielding: yielding) == concurrency)
+    }
+
+    @Test func aSinkConfiguredForOneStaysAtOne() {
+        #expect(ForegroundYield.concurrency(configured: 1, yielding: true) == 1)
+        #expect(ForegroundYield.concurrency(configured: 1, yielding: false) == 1)
+    }
+
+    /// Samples (cumulative busy ms, at ms) and the fraction each returns.
+    static let samples: [[(Int, Int, Double)]] = [
+        // The first sample only sets the origin.
+        [(0, 0, 0), (50, 100, 0.5), (150, 200, 1.0), (150, 400, 0)],
+        // Intervals under 100 ms keep the previous figure and do not move the origin.
+        [(0, 0, 0), (100, 200, 0.5), (150, 250, 0.5), (200, 300, 1.0)],
+        // Busy time counted across a sample boundary (a group that ran long) is capped at 1.
+        [(0, 1_000, 0), (500, 1_200, 1.0), (500, 1_300, 0)],
+    ]
+
+    @Test(arguments: samples)
+    func theBusyFractionCoversTheIntervalSinceThePreviousSample(series: [(Int, Int, Double)]) {
+        var fraction = BusyFraction()
+        for (busy, at, expected) in series {
+            #expect(fraction.sample(busy: .milliseconds(busy), at: .milliseconds(at)) == expected, "busy \(busy) ms at \(at) ms")
+        }
+    }
+}

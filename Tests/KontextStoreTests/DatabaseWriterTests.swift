@@ -24,6 +24,24 @@ struct DatabaseWriterTests {
         while writer.pendingJobCount < count { try await Task.sleep(for: .milliseconds(1)) }
     }
 
+    @Test func theWritersBusyTimeCountsTheTimeAGroupHeldIt() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try openStore(in: dir)
+            let before = store.writerBusyTime
+            let gate = DispatchSemaphore(value: 0)
+            let blocker = try await Self.blockWriter(store.writer, gate: gate)
+            // The writer is inside the blocker's group from here until the gate opens.
+            let held = ContinuousClock.now
+            let second = Task { try await store.ping() }
+            try await Self.waitForPending(1, in: store.writer)
+            let heldFor = ContinuousClock.now - held
+            gate.signal()
+            try await blocker.value
+            try await second.value
+            #expect(store.writerBusyTime - before >= heldFor)
+        }
+    }
+
     @Test func twoHundredConcurrentDeliveriesCommitAsOneGroup() async throws {
         try await withTemporaryDirectory { dir in
             let store = try openStore(in: dir)

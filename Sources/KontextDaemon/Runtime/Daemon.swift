@@ -89,7 +89,8 @@ package final class Daemon: Service {
         self.token = WebhookToken(key: configuration.webhook.secret)
         self.sync = try SyncService(
             store: store, configuration: configuration.sync, retainLocalDays: configuration.images.retainLocalDays,
-            health: health, metrics: metrics, logger: logger, clock: { clock.wallNow }, live: live)
+            health: health, metrics: metrics, logger: logger, clock: { clock.wallNow }, live: live,
+            monotonic: { clock.now })
     }
 
     private var spendGate: SpendGate {

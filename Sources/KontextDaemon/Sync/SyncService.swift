@@ -16,6 +16,9 @@ import Synchronization
 /// jitter); a dead letter after `sync.maxAttempts` attempts or `sync.maxAge`; or, on a 403, the
 /// whole sink paused — no attempt spent, the reason in `/healthz` — and probed every
 /// `sync.pauseProbeInterval` seconds until it answers again.
+///
+/// Sinks are background work: while the store writer is busy more than half the time (a webhook
+/// burst), each sink delivers one event at a time (`ForegroundYield`).
 package final class SyncService: Service, Sendable, CustomStringConvertible {
     package var description: String { "Sync" }
 
@@ -44,6 +47,8 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
     private let clock: @Sendable () -> Double
     private let jitter: @Sendable () -> Double
     private let logger: Logger
+    /// The store writer's busy fraction since the caller's previous sample (`BusyFraction`).
+    private let writerBusy: @Sendable (inout BusyFraction) -> Double
     private let pool: NIOThreadPool
     private let client: CurlHTTPClient
     /// Why each paused sink is paused (read by the task page too).
@@ -60,7 +65,9 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
     init(
         store: TaskStore, configuration: SyncConfiguration, retainLocalDays: Double?, health: DaemonHealth,
         metrics: DaemonMetrics, logger: Logger, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, live: LiveConfiguration? = nil
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, live: LiveConfiguration? = nil,
+        monotonic: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        writerBusy: (@Sendable (inout BusyFraction) -> Double)? = nil, sinkOverrides: [String: any DownstreamSink] = [:]
     ) throws {
         self.store = store
         self.configuration = configuration
@@ -70,6 +77,10 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
         self.clock = clock
         self.jitter = jitter
         self.logger = logger
+        let origin = monotonic()
+        self.writerBusy = writerBusy ?? { [store] fraction in
+            fraction.sample(busy: store.writerBusyTime, at: monotonic() - origin)
+        }
         let fileSinks = configuration.sinks.filter { if case .webhook = $0.kind { false } else { true } }
         self.pool = NIOThreadPool(numberOfThreads: max(1, fileSinks.reduce(0) { $0 + $1.concurrency }))
         self.pool.start()
@@ -81,6 +92,10 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
         let work = BlockingFileWork(pool: pool)
         var runners: [Runner] = []
         for sink in configuration.sinks {
+            if let override = sinkOverrides[sink.name] {
+                runners.append(Runner(configuration: sink, sink: override))
+                continue
+            }
             let built: any DownstreamSink
             switch sink.kind {
             case .directory(let settings):
@@ -156,6 +171,8 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
     private func deliverForever(_ runner: Runner) async {
         let name = runner.configuration.name
         var probeFailures = 0
+        var busy = BusyFraction()
+        var yielding = false
         while !Task.isCancelled {
             let version = store.eventsAppended.version
             let now = clock()
@@ -179,7 +196,15 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
             let batch = isPaused ? Array(due.prefix(1)) : due
             // Before the attempt: a reload during it still cuts the pause's wait short.
             let reloads = credentialsReloaded.version
-            let pausedBy = await deliverBatch(batch, runner: runner)
+            let yieldsNow = ForegroundYield.yields(writerBusy: writerBusy(&busy), yielding: yielding)
+            let concurrency = ForegroundYield.concurrency(configured: runner.configuration.concurrency, yielding: yieldsNow)
+            if yieldsNow != yielding {
+                yielding = yieldsNow
+                logger.notice(
+                    yieldsNow ? "sync: the store writer is busy; one delivery at a time" : "sync: the store writer has room; full concurrency",
+                    metadata: ["sink": "\(name)", "writerBusy": "\(Int(busy.fraction * 100))%", "concurrency": "\(concurrency)"])
+            }
+            let pausedBy = await deliverBatch(batch, runner: runner, concurrency: concurrency)
             if let reason = pausedBy {
                 if !isPaused {
                     logger.error("sync: sink paused", metadata: ["sink": "\(name)", "reason": "\(reason)"])
@@ -196,8 +221,8 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Delivers a batch with the sink's concurrency; returns the pause reason if the sink refused.
-    private func deliverBatch(_ batch: [OutboxEntry], runner: Runner) async -> String? {
+    /// Delivers a batch, `concurrency` at once; returns the pause reason if the sink refused.
+    private func deliverBatch(_ batch: [OutboxEntry], runner: Runner, concurrency: Int) async -> String? {
         let name = runner.configuration.name
         let check = earlierCopyChecks.withLock { $0[name] } ?? EarlierCopyCheck(attemptedBeforeStartThrough: .max)
         await raiseAttemptedThrough(batch, sink: name)
@@ -215,7 +240,7 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
             var outcomes: [(OutboxEntry, SinkFailure?)] = []
             var running = 0
             for entry in batch {
-                if running == runner.configuration.concurrency, let done = await group.next() {
+                if running >= concurrency, let done = await group.next() {
                     outcomes.append(done)
                     running -= 1
                 }

@@ -23,17 +23,23 @@ package final class DatabaseWriter: Sendable {
     }
 
     /// Committed groups and jobs: tests read them; `onCommit` hands each commit to the daemon's
-    /// metrics (`kontextd_store_commits_total`, `kontextd_store_committed_writes_total`).
+    /// metrics (`kontextd_store_commits_total`, `kontextd_store_committed_writes_total`). And the
+    /// thread's busy time, which background work (the sinks) watches to step back (`ForegroundYield`).
     final class Statistics: Sendable {
-        private let values = Mutex((groups: 0, jobs: 0))
+        private let values = Mutex((groups: 0, jobs: 0, busy: Duration.zero))
         private let onCommit: (@Sendable (Int) -> Void)?
         init(onCommit: (@Sendable (Int) -> Void)?) { self.onCommit = onCommit }
         func recordCommit(jobs: Int) {
             values.withLock { $0.groups += 1; $0.jobs += jobs }
             onCommit?(jobs)
         }
+        func recordBusy(_ duration: Duration) {
+            values.withLock { $0.busy += duration }
+        }
         var committedGroups: Int { values.withLock { $0.groups } }
         var committedJobs: Int { values.withLock { $0.jobs } }
+        /// Time the thread spent running groups (statements, COMMIT and its fsync), since it started.
+        var busyTime: Duration { values.withLock { $0.busy } }
     }
 
     private let queue = JobQueue<Job>()
@@ -104,7 +110,10 @@ package final class DatabaseWriter: Sendable {
         while true {
             let group = queue.takeAll()
             if group.isEmpty { return }
+            // Measured, not decided on: two vDSO clock reads per group.
+            let started = ContinuousClock.now
             runGroup(group, on: connection, statistics: statistics, logger: logger)
+            statistics.recordBusy(ContinuousClock.now - started)
         }
     }
 

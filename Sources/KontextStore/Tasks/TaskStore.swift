@@ -70,6 +70,10 @@ package final class TaskStore: Sendable {
         try await write("ping") { _ in }
     }
 
+    /// Time the writer thread has spent on writes since the store opened: how busy the daemon's one
+    /// serialized resource is (`BusyFraction`, `ForegroundYield`).
+    package var writerBusyTime: Duration { writer.statistics.busyTime }
+
     /// Finishes pending writes and reads, closes every connection and joins the store's threads.
     package func close() async {
         await writer.close()
