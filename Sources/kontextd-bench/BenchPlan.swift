@@ -45,7 +45,8 @@ struct BenchPlan: Sendable {
     var dashboardRequests = 500
     /// 1 MiB images uploaded to moto by kontextd's S3 sink and, as the baseline, by boto3.
     var syncImages = 200
-    /// 64 KiB images stored before every ack run (the same in both, so they differ in the sink alone), which a directory sink drains.
+    /// 64 KiB images stored before every ack run (the same in both, so they differ in the sink
+    /// alone), which a directory sink drains.
     var syncBacklog = 5_000
     /// Pairs of webhook runs (no sink, then a draining sink) whose averages are compared.
     var syncAckRounds = 2

@@ -84,12 +84,13 @@ final class GateSink: DownstreamSink {
     /// Runs the sync service over the store with the writer's busy fraction fixed at `writerBusy`,
     /// letting deliveries go in rounds once `heldPerRound` are held (fewer in the last); returns
     /// the most the sink held at once.
-    func maxInFlight(writerBusy: Double, heldPerRound: Int) async throws -> Int {
+    func maxInFlight(writerBusy: Double, heldPerRound: Int) async throws -> (maxInFlight: Int, metrics: String) {
         try await withTemporaryDirectory { directory in
             let store = try await Self.storeWithImages(in: directory)
             let sink = GateSink()
             var logger = Logger(label: "sync-yield")
             logger.logLevel = .critical
+            let metrics = DaemonMetrics()
             let service = try SyncService(
                 store: store,
                 configuration: SyncConfiguration(sinks: [
@@ -98,7 +99,7 @@ final class GateSink: DownstreamSink {
                         kind: .directory(DirectorySinkSettings(
                             path: directory + "/unused", keyTemplate: try ObjectKeyTemplate(ObjectKeyTemplate.defaultTemplate))))
                 ]),
-                retainLocalDays: nil, health: DaemonHealth(), metrics: DaemonMetrics(), logger: logger,
+                retainLocalDays: nil, health: DaemonHealth(), metrics: metrics, logger: logger,
                 clock: { 1_800_000_100 }, writerBusy: { _ in writerBusy }, sinkOverrides: ["gate": sink])
             let running = Task { try await service.run() }
             while sink.delivered < Self.images {
@@ -110,17 +111,21 @@ final class GateSink: DownstreamSink {
             running.cancel()
             _ = try? await running.value
             await store.close()
-            return sink.maxInFlight
+            return (sink.maxInFlight, String(decoding: metrics.render(), as: UTF8.self))
         }
     }
 
     @Test func withTheWriterIdleASinkRunsItsConfiguredConcurrency() async throws {
         // Waiting for four held at once proves four run together: one at a time would never get there.
-        #expect(try await maxInFlight(writerBusy: 0, heldPerRound: 4) == 4)
+        let run = try await maxInFlight(writerBusy: 0, heldPerRound: 4)
+        #expect(run.maxInFlight == 4)
+        #expect(run.metrics.contains(#"kontextd_sync_yielding{sink="gate"} 0.0"#))
     }
 
     @Test func whileTheWriterIsBusyASinkRunsOneDeliveryAtATime() async throws {
         // Released one by one: with its full concurrency the sink would hold up to four meanwhile.
-        #expect(try await maxInFlight(writerBusy: 0.9, heldPerRound: 1) == 1)
+        let run = try await maxInFlight(writerBusy: 0.9, heldPerRound: 1)
+        #expect(run.maxInFlight == 1)
+        #expect(run.metrics.contains(#"kontextd_sync_yielding{sink="gate"} 1.0"#))
     }
 }

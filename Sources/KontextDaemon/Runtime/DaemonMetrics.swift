@@ -102,6 +102,11 @@ package struct DaemonMetrics: Sendable {
         gauge("kontextd_sync_paused", status.pausedReason == nil ? 0 : 1)
     }
 
+    /// Whether a sink runs one delivery at a time because the store writer is busy (`ForegroundYield`).
+    func syncYielding(sink: String, _ yielding: Bool) {
+        Gauge(label: "kontextd_sync_yielding", dimensions: [("sink", sink)], factory: factory).record(yielding ? 1 : 0)
+    }
+
     /// Counts `count` items of a Runware body that could not be understood, by the body's kind.
     func countUnrecognised(_ count: Int, source: DeliverySource) {
         switch source {

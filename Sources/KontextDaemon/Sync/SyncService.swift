@@ -62,6 +62,9 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
     private let unrecorded = Mutex([String: Set<Int64>]())
 
     /// Builds every sink (directory sinks create their directories now, so a bad path stops start-up).
+    ///
+    /// `monotonic` times the store writer's busy fraction. Seams for tests: `writerBusy` replaces
+    /// that measurement, and `sinkOverrides` replaces the sink built for a configured name.
     init(
         store: TaskStore, configuration: SyncConfiguration, retainLocalDays: Double?, health: DaemonHealth,
         metrics: DaemonMetrics, logger: Logger, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
@@ -173,6 +176,7 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
         var probeFailures = 0
         var busy = BusyFraction()
         var yielding = false
+        metrics.syncYielding(sink: name, false)
         while !Task.isCancelled {
             let version = store.eventsAppended.version
             let now = clock()
@@ -200,6 +204,7 @@ package final class SyncService: Service, Sendable, CustomStringConvertible {
             let concurrency = ForegroundYield.concurrency(configured: runner.configuration.concurrency, yielding: yieldsNow)
             if yieldsNow != yielding {
                 yielding = yieldsNow
+                metrics.syncYielding(sink: name, yieldsNow)
                 logger.notice(
                     yieldsNow ? "sync: the store writer is busy; one delivery at a time" : "sync: the store writer has room; full concurrency",
                     metadata: ["sink": "\(name)", "writerBusy": "\(Int(busy.fraction * 100))%", "concurrency": "\(concurrency)"])
